@@ -1,0 +1,866 @@
+"""From lark trees to the typed model: one method per grammar rule.
+
+The builder never raises on a bad value. It records a diagnostic (a date that does not exist,
+an unknown unit, a clause given twice) and carries on with a placeholder, so every problem in
+a file is reported in one run. :func:`build_document` then assembles the declarations into a
+:class:`~charterdsl.model.Charter` or a :class:`~charterdsl.model.Catalogue`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from charterdsl import limits, units
+from charterdsl.errors import Diagnostic
+from charterdsl.model import (
+    Absolute,
+    Adjustments,
+    AnyAfter,
+    Area,
+    Band,
+    BandComparison,
+    Baseline,
+    ByDate,
+    Capital,
+    Catalogue,
+    CatalogueUse,
+    Change,
+    Charter,
+    Comparison,
+    Consecutive,
+    Consequence,
+    ConsequenceKind,
+    Consultation,
+    Contract,
+    Conventions,
+    EachPeriod,
+    Eligibility,
+    Every,
+    Excusal,
+    Header,
+    KOfLast,
+    Metric,
+    MetricKind,
+    Milestone,
+    OnDates,
+    Outcome,
+    OverContract,
+    Period,
+    PerValue,
+    Proxy,
+    Quantity,
+    Rating,
+    RemedyFailed,
+    Review,
+    Rule,
+    Share,
+    Status,
+    StatusClause,
+    Strength,
+    Target,
+    Theme,
+)
+from charterdsl.parser import ParsedBlock, comments, parse_blocks
+from charterdsl.source import Source, Span
+
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        "january february march april may june july august september october november december"
+        .split(),
+        start=1,
+    )
+}
+_MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "m": 10**6, "M": 10**6, "bn": 10**9}
+_MONEY = re.compile(r"£([0-9][0-9,]*(?:\.[0-9]+)?)(bn|[kKmM])?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+
+
+@attrs.frozen
+class Clause:
+    """One clause line inside a declaration, before it is folded into the declaration."""
+
+    name: str
+    value: Any
+    span: Span
+
+
+# Clauses that may appear more than once; their values are collected in order.
+_REPEATABLE = frozenset({"stakeholders", "target", "excused", "review", "milestone", "band", "rule"})
+
+
+@v_args(meta=True)
+class Builder(Transformer[Token, Any]):
+    """Turns one declaration's tree into model objects, recording diagnostics as it goes."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+        self.offset = 0
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return self.source.span(self.offset, self.offset)
+        return self.source.span(self.offset + meta.start_pos, self.offset + meta.end_pos)
+
+    def token_span(self, token: Token) -> Span:
+        start = self.offset + (token.start_pos or 0)
+        return self.source.span(start, start + len(token))
+
+    def problem(self, code: str, message: str, at: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, at, hint, source=self.source))
+
+    def name(self, token: Token) -> str:
+        if len(token) > limits.MAX_NAME_LENGTH:
+            self.problem(
+                "CH603",
+                f"this name is {len(token)} characters long",
+                self.token_span(token),
+                f"names are at most {limits.MAX_NAME_LENGTH} characters",
+            )
+        return str(token)
+
+    def text(self, token: Token) -> str:
+        if len(token) > limits.MAX_TEXT_LENGTH + 2:
+            self.problem(
+                "CH603",
+                f"this text is {len(token) - 2} characters long",
+                self.token_span(token),
+                f"a quoted text is at most {limits.MAX_TEXT_LENGTH} characters",
+            )
+        return token[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+
+    def number(self, token: Token) -> Decimal:
+        text = str(token)
+        if not _GROUPED.fullmatch(text):
+            self.problem(
+                "CH303",
+                f"'{text}' is not a well-formed number",
+                self.token_span(token),
+                "group thousands in threes, like 1,200 or 14,200",
+            )
+        return Decimal(text.replace(",", ""))
+
+    def whole(self, token: Token, what: str) -> int:
+        value = self.number(token)
+        if value != value.to_integral_value() or value < 1 and what != "day":
+            self.problem(
+                "CH305",
+                f"{what} must be a whole number of at least 1, not {token}",
+                self.token_span(token),
+            )
+            return 1
+        return int(value)
+
+    def percent(self, token: Token) -> Decimal:
+        return self.number(Token.new_borrow_pos("NUMBER", token[:-1], token))
+
+    def money(self, token: Token) -> Decimal:
+        match = _MONEY.fullmatch(str(token))
+        assert match is not None  # the grammar's MONEY pattern guarantees the shape
+        digits = Token.new_borrow_pos("NUMBER", match.group(1), token)
+        return self.number(digits) * _MULTIPLIERS[match.group(2) or ""]
+
+    def date(self, token: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(token))
+        except ValueError:
+            self.problem(
+                "CH401",
+                f"{token} is not a date in the calendar",
+                self.token_span(token),
+                "write dates as year-month-day, like 2025-04-01",
+            )
+            return dt.date(1, 1, 1)
+
+    def unit(self, token: Token) -> str | None:
+        unit = units.lookup(str(token))
+        if unit is None:
+            suggestion = units.suggest(str(token))
+            hint = (
+                f"did you mean '{suggestion}'?"
+                if suggestion
+                else "docs/units.md lists every unit a charter can use"
+            )
+            self.problem("CH301", f"unknown unit '{token}'", self.token_span(token), hint)
+        return unit
+
+    def fold(
+        self,
+        clauses: Sequence[Clause],
+        what: str,
+        allowed: Callable[[str], bool] = lambda name: True,
+    ) -> dict[str, Any]:
+        """Gather a declaration's clauses by name; a clause given twice is an error."""
+        values: dict[str, Any] = {}
+        seen: dict[str, Span] = {}
+        for clause in clauses:
+            if clause.name in _REPEATABLE:
+                values.setdefault(clause.name, []).append(clause.value)
+            elif clause.name in seen:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "CH203",
+                        f"this {what} gives '{clause.name.replace('_', ' ')}' twice",
+                        clause.span,
+                        "keep one of the two lines",
+                        source=self.source,
+                        related=(("first given", seen[clause.name]),),
+                    )
+                )
+            else:
+                seen[clause.name] = clause.span
+                values[clause.name] = clause.value
+        return values
+
+    def clause(self, name: str, value: Any, meta: Meta) -> Clause:
+        return Clause(name, value, self.span(meta))
+
+    # ------------------------------------------------------------------ charter header
+
+    def charter_decl(self, meta: Meta, children: list[Any]) -> Header:
+        title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "charter header")
+        conventions = Conventions(
+            financial_year_start=values.pop("financial_year", None),
+            working_week_hours=values.pop("working_week", None),
+            working_year_weeks=values.pop("working_year", None),
+            currency=values.pop("currency", None),
+            data_coverage_percent=values.pop("coverage", None),
+        )
+        return Header(
+            self.text(title),
+            authority=values.get("authority"),
+            place=values.get("place"),
+            version=values.get("version"),
+            status=values.get("status"),
+            consultation=values.get("consultation"),
+            conventions=conventions,
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def authority(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("authority", self.text(children[0]), meta)
+
+    def place(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("place", self.text(children[0]), meta)
+
+    def version(self, meta: Meta, children: list[Token]) -> Clause:
+        token = children[0]
+        value = self.text(token) if token.type == "STRING" else str(token)
+        return self.clause("version", value, meta)
+
+    def status(self, meta: Meta, children: list[Any]) -> Clause:
+        kind, on = children
+        clause = StatusClause(kind, self.date(on) if on is not None else None, span=self.span(meta))
+        return self.clause("status", clause, meta)
+
+    def status_name(self, meta: Meta, children: list[Token]) -> Status:
+        return Status(" ".join(children))
+
+    def consultation(self, meta: Meta, children: list[Any]) -> Clause:
+        opens, closes, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "consultation")
+        groups = tuple(g for line in values.get("stakeholders", []) for g in line)
+        consultation = Consultation(
+            self.date(opens),
+            self.date(closes),
+            groups,
+            values.get("responses"),
+            span=self.span(meta),
+        )
+        return self.clause("consultation", consultation, meta)
+
+    def stakeholders(self, meta: Meta, children: list[Token]) -> Clause:
+        groups = tuple(self.text(t) if t.type == "STRING" else str(t) for t in children)
+        return self.clause("stakeholders", groups, meta)
+
+    def responses(self, meta: Meta, children: list[Token]) -> Clause:
+        value = self.number(children[0])
+        if value != value.to_integral_value():
+            self.problem("CH305", "responses must be a whole number", self.token_span(children[0]))
+        return self.clause("responses", int(value), meta)
+
+    def financial_year(self, meta: Meta, children: list[Token]) -> Clause:
+        day_token, month_token = children
+        month = MONTHS.get(month_token.lower())
+        day = self.number(day_token)
+        if month is None:
+            self.problem(
+                "CH401",
+                f"'{month_token}' is not a month",
+                self.token_span(month_token),
+                "write the month in full, like 1 April",
+            )
+            month = 4
+        try:
+            dt.date(2024, month, int(day))  # a leap year, so 29 February is allowed
+        except ValueError:
+            self.problem("CH401", f"{day_token} {month_token} is not a day of the year",
+                         self.token_span(day_token))
+        return self.clause("financial_year", (month, int(day)), meta)
+
+    def working_week(self, meta: Meta, children: list[Quantity]) -> Clause:
+        return self.clause("working_week", self.convention(children[0], "hour", meta), meta)
+
+    def working_year(self, meta: Meta, children: list[Quantity]) -> Clause:
+        return self.clause("working_year", self.convention(children[0], "week", meta), meta)
+
+    def convention(self, quantity: Quantity, unit: str, meta: Meta) -> Decimal:
+        factor = units.factor(quantity.unit, unit) if quantity.unit else None
+        if factor is None:
+            self.problem(
+                "CH302",
+                f"this convention must be a number of {units.display(unit)}",
+                self.span(meta),
+                f"write it like 37.5 hours" if unit == "hour" else "write it like 46 weeks",
+            )
+            return quantity.magnitude
+        return quantity.magnitude * factor
+
+    def currency(self, meta: Meta, children: list[Token]) -> Clause:
+        if children[0] != "GBP":
+            self.problem(
+                "CH301",
+                f"'{children[0]}' is not a supported currency",
+                self.token_span(children[0]),
+                "charters are written in GBP (£)",
+            )
+        return self.clause("currency", str(children[0]), meta)
+
+    def coverage(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("coverage", self.bounded_percent(children[0]), meta)
+
+    def description(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("description", self.text(children[0]), meta)
+
+    def bounded_percent(self, token: Token) -> Decimal:
+        value = self.percent(token)
+        if value > 100:
+            self.problem("CH305", f"{token} is more than 100%", self.token_span(token))
+        return value
+
+    # ------------------------------------------------------------------ catalogues
+
+    def catalogue_decl(self, meta: Meta, children: list[Any]) -> Catalogue:
+        title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "catalogue header")
+        return Catalogue(
+            self.text(title),
+            publisher=values.get("publisher"),
+            version=values.get("version"),
+            licence=values.get("licence"),
+            description=values.get("description"),
+            source_name=self.source.name,
+            span=self.span(meta),
+        )
+
+    def publisher(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("publisher", self.text(children[0]), meta)
+
+    def licence(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("licence", self.text(children[0]), meta)
+
+    def use_decl(self, meta: Meta, children: list[Token | None]) -> CatalogueUse:
+        path, version = children
+        assert path is not None
+        pinned = None
+        if version is not None:
+            pinned = self.text(version) if version.type == "STRING" else str(version)
+        return CatalogueUse(self.text(path), pinned, span=self.span(meta))
+
+    # ------------------------------------------------------------------ places and strengths
+
+    def area_decl(self, meta: Meta, children: list[Any]) -> Area:
+        ident, title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "area")
+        return Area(
+            self.name(ident),
+            self.text(title),
+            postcode_districts=tuple(values.get("postcodes", ())),
+            wards=tuple(values.get("wards", ())),
+            places=tuple(values.get("places", ())),
+            includes=tuple(values.get("includes", ())),
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def postcodes(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("postcodes", [p.upper() for p in children[0]], meta)
+
+    def wards(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("wards", children[0], meta)
+
+    def places(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("places", children[0], meta)
+
+    def includes(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("includes", children[0], meta)
+
+    def strength_decl(self, meta: Meta, children: list[Any]) -> Strength:
+        ident, title, capital, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "strength")
+        return Strength(
+            self.name(ident),
+            self.text(title),
+            capital,
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def capital_kind(self, meta: Meta, children: list[Token]) -> Capital:
+        return Capital(str(children[0]))
+
+    def theme_decl(self, meta: Meta, children: list[Any]) -> Theme:
+        ident, title, weight, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "theme")
+        return Theme(
+            self.name(ident),
+            self.text(title),
+            self.bounded_percent(weight) if weight is not None else None,
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    # ------------------------------------------------------------------ metrics
+
+    def metric_decl(self, meta: Meta, children: list[Any]) -> Metric:
+        ident, title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "metric")
+        kind, unit, numerator, denominator = values.get("counts", (None, None, None, None))
+        adjustments = values.get("adjustments", {})
+        return Metric(
+            self.name(ident),
+            self.text(title),
+            code=values.get("code"),
+            kind=kind,
+            unit=unit,
+            numerator=numerator,
+            denominator=denominator,
+            record_only=values.get("record_only", False),
+            eligibility=values.get("eligibility"),
+            proxy=values.get("proxy"),
+            adjustments=Adjustments(**adjustments),
+            theme=values.get("theme"),
+            counting_rule=values.get("counting_rule"),
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def code(self, meta: Meta, children: list[Token]) -> Clause:
+        token = children[0]
+        value = self.text(token) if token.type == "STRING" else str(token)
+        return self.clause("code", value, meta)
+
+    def counts_summed(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("counts", (MetricKind.SUMMED, self.unit(children[0]), None, None), meta)
+
+    def counts_averaged(self, meta: Meta, children: list[Token]) -> Clause:
+        value = (MetricKind.AVERAGED, self.unit(children[0]), None, None)
+        return self.clause("counts", value, meta)
+
+    def counts_ratio(self, meta: Meta, children: list[Token]) -> Clause:
+        numerator, denominator = (self.name(t) for t in children)
+        return self.clause("counts", (MetricKind.RATIO, "percent", numerator, denominator), meta)
+
+    def qualitative(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("counts", (MetricKind.QUALITATIVE, None, None, None), meta)
+
+    def record_only(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("record_only", True, meta)
+
+    def eligibility(self, meta: Meta, children: list[Token]) -> Clause:
+        *subject, area = children
+        value = Eligibility(" ".join(subject), self.name(area), span=self.span(meta))
+        return self.clause("eligibility", value, meta)
+
+    def proxy(self, meta: Meta, children: list[Token | None]) -> Clause:
+        amount, per, year, source = children
+        assert amount is not None and per is not None and year is not None
+        proxy = Proxy(
+            self.money(amount),
+            self.unit(per) or str(per),
+            self.whole(year, "a price year"),
+            self.text(source) if source is not None else None,
+            span=self.span(meta),
+        )
+        return self.clause("proxy", proxy, meta)
+
+    def adjustments(self, meta: Meta, children: list[tuple[str, Decimal, Span]]) -> Clause:
+        values: dict[str, Decimal] = {}
+        for name, value, span in children:
+            if name in values:
+                self.problem("CH203", f"{name.replace('_', '-')} is given twice", span)
+            values[name] = value
+        return self.clause("adjustments", values, meta)
+
+    def adjustment(self, meta: Meta, children: list[Any]) -> tuple[str, Decimal, Span]:
+        name, percent = children
+        return name, self.bounded_percent(percent), self.span(meta)
+
+    def adjustment_name(self, meta: Meta, children: list[Token]) -> str:
+        return str(children[0]).replace("-", "_")
+
+    def metric_theme(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("theme", self.name(children[0]), meta)
+
+    def counting_rule(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("counting_rule", self.text(children[0]), meta)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def outcome_decl(self, meta: Meta, children: list[Any]) -> Outcome:
+        ident, title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "outcome")
+        return Outcome(
+            self.name(ident),
+            self.text(title),
+            theme=values.get("theme"),
+            builds_on=tuple(values.get("builds_on", ())),
+            targeted_at=tuple(values.get("targeted_at", ())),
+            measured_by=tuple(values.get("measured_by", ())),
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def outcome_theme(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("theme", self.name(children[0]), meta)
+
+    def builds_on(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("builds_on", children[0], meta)
+
+    def targeted_at(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("targeted_at", children[0], meta)
+
+    def measured_by(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("measured_by", children[0], meta)
+
+    # ------------------------------------------------------------------ contracts
+
+    def contract_decl(self, meta: Meta, children: list[Any]) -> Contract:
+        ident, title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "contract")
+        start, end = values.get("term", (None, None))
+        return Contract(
+            self.name(ident),
+            self.text(title),
+            supplier=values.get("supplier"),
+            value=values.get("value"),
+            start=start,
+            end=end,
+            targets=tuple(values.get("target", ())),
+            excused=tuple(values.get("excused", ())),
+            reviews=tuple(values.get("review", ())),
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def supplier(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("supplier", self.text(children[0]), meta)
+
+    def contract_value(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("value", self.money(children[0]), meta)
+
+    def term(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("term", (self.date(children[0]), self.date(children[1])), meta)
+
+    # ------------------------------------------------------------------ targets
+
+    def target_decl(self, meta: Meta, children: list[Any]) -> Clause:
+        metric, (comparison, amount, upper), scope, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "target")
+        target = Target(
+            self.name(metric),
+            comparison,
+            amount,
+            scope,
+            upper=upper,
+            milestones=tuple(values.get("milestone", ())),
+            excused=tuple(values.get("excused", ())),
+            data_coverage_percent=values.get("coverage"),
+            span=self.span(meta),
+        )
+        return self.clause("target", target, meta)
+
+    def at_least(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Any, None]:
+        return Comparison.AT_LEAST, children[0], None
+
+    def at_most(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Any, None]:
+        return Comparison.AT_MOST, children[0], None
+
+    def between(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Any, Any]:
+        return Comparison.BETWEEN, children[0], children[1]
+
+    def baseline(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Baseline, None]:
+        change, percent, quantity, year = children
+        comparison = Comparison.AT_MOST if change is Change.REDUCED else Comparison.AT_LEAST
+        value = self.percent(percent)
+        if change is Change.REDUCED and value > 100:
+            self.problem("CH305", f"a reduction of {percent} is more than everything",
+                         self.token_span(percent))
+        amount = Baseline(change, value, quantity, self.whole(year, "a baseline year"))
+        return comparison, amount, None
+
+    def change(self, meta: Meta, children: list[Token]) -> Change:
+        return Change(str(children[0]))
+
+    def absolute(self, meta: Meta, children: list[Quantity]) -> Absolute:
+        return Absolute(children[0])
+
+    def share(self, meta: Meta, children: list[Token]) -> Share:
+        return Share(self.percent(children[0]), self.name(children[1]))
+
+    def per_value(self, meta: Meta, children: list[Any]) -> PerValue:
+        quantity, money = children
+        per = self.money(money)
+        if per == 0:
+            self.problem("CH305", "the contract value divisor cannot be £0", self.token_span(money))
+            per = Decimal(1)
+        return PerValue(quantity, per)
+
+    def each_period(self, meta: Meta, children: list[Period]) -> EachPeriod:
+        return EachPeriod(children[0])
+
+    def period(self, meta: Meta, children: list[Token]) -> Period:
+        return Period(" ".join(children))
+
+    def by_date(self, meta: Meta, children: list[Token]) -> ByDate:
+        return ByDate(self.date(children[0]))
+
+    def over_contract(self, meta: Meta, children: list[Token]) -> OverContract:
+        return OverContract()
+
+    def milestone(self, meta: Meta, children: list[Any]) -> Clause:
+        quantity, date = children
+        return self.clause("milestone", Milestone(quantity, self.date(date), span=self.span(meta)),
+                           meta)
+
+    def excused_decl(self, meta: Meta, children: list[Token]) -> Clause:
+        start, end, reason = children
+        excusal = Excusal(self.date(start), self.date(end), self.text(reason), span=self.span(meta))
+        return self.clause("excused", excusal, meta)
+
+    # ------------------------------------------------------------------ reviews
+
+    def review_decl(self, meta: Meta, children: list[Any]) -> Clause:
+        schedule, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "review")
+        review = Review(
+            schedule,
+            tuple(values.get("band", ())),
+            tuple(values.get("rule", ())),
+            span=self.span(meta),
+        )
+        return self.clause("review", review, meta)
+
+    def every(self, meta: Meta, children: list[Any]) -> Every:
+        count, interval, start, until = children
+        months = self.whole(count, "the review interval")
+        if interval.startswith("year"):
+            months *= 12
+        return Every(months, self.date(start), self.date(until) if until is not None else None)
+
+    def interval(self, meta: Meta, children: list[Token]) -> str:
+        return str(children[0])
+
+    def on_dates(self, meta: Meta, children: list[Token]) -> OnDates:
+        return OnDates(tuple(self.date(token) for token in children))
+
+    def band(self, meta: Meta, children: list[Any]) -> Clause:
+        rating, comparison, percent = (c for c in children if c is not None)
+        band = Band(rating, comparison, self.percent(percent), span=self.span(meta))
+        return self.clause("band", band, meta)
+
+    def comparison(self, meta: Meta, children: list[Token]) -> BandComparison:
+        return BandComparison(" ".join(children))
+
+    def rating(self, meta: Meta, children: list[Token | None]) -> Rating:
+        words = " ".join(str(t) for t in children if t is not None)
+        return Rating.APPROACHING if words.startswith("approaching") else Rating(words)
+
+    def rating_or_worse(self, meta: Meta, children: list[Any]) -> tuple[Rating, bool]:
+        return children[0], children[1] is not None
+
+    def rule(self, meta: Meta, children: list[Any]) -> Clause:
+        consequence, condition = children
+        return self.clause("rule", Rule(consequence, condition, span=self.span(meta)), meta)
+
+    def note(self, meta: Meta, children: list[Token]) -> Consequence:
+        return Consequence(ConsequenceKind.NOTE)
+
+    def remedy_plan(self, meta: Meta, children: list[Token]) -> Consequence:
+        return Consequence(ConsequenceKind.REMEDY_PLAN, self.whole(children[0], "a cure period"))
+
+    def break_allowed(self, meta: Meta, children: list[Token]) -> Consequence:
+        return Consequence(ConsequenceKind.BREAK_ALLOWED)
+
+    def consecutive(self, meta: Meta, children: list[Any]) -> Consecutive:
+        (rating, worse), count = children
+        return Consecutive(rating, worse, self.whole(count, "a number of reviews"))
+
+    def k_of_last(self, meta: Meta, children: list[Any]) -> KOfLast:
+        (rating, worse), k, n = children
+        k_value, n_value = self.whole(k, "a number of reviews"), self.whole(n, "a number of reviews")
+        if k_value > n_value:
+            self.problem("CH305", f"{k_value} of the last {n_value} reviews can never happen",
+                         self.span(meta), "the first number must not exceed the second")
+        return KOfLast(rating, worse, k_value, n_value)
+
+    def any_after(self, meta: Meta, children: list[Any]) -> AnyAfter:
+        (rating, worse), date = children
+        return AnyAfter(rating, worse, self.date(date))
+
+    def remedy_failed(self, meta: Meta, children: list[Token]) -> RemedyFailed:
+        return RemedyFailed()
+
+    # ------------------------------------------------------------------ shared pieces
+
+    def number_quantity(self, meta: Meta, children: list[Token | None]) -> Quantity:
+        number, unit = children
+        assert number is not None
+        return Quantity(self.number(number), self.unit(unit) if unit is not None else None)
+
+    def money_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
+        return Quantity(self.money(children[0]), "GBP")
+
+    def percent_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
+        return Quantity(self.percent(children[0]), "percent")
+
+    def name_list(self, meta: Meta, children: list[Token]) -> list[str]:
+        return [self.name(t) for t in children]
+
+    def string_list(self, meta: Meta, children: list[Token]) -> list[str]:
+        return [self.text(t) for t in children]
+
+
+# ---------------------------------------------------------------------------- assembling
+
+# Where each top-level declaration goes in the charter, and what it is called in messages.
+_CHARTER_SLOTS: dict[type, str] = {
+    CatalogueUse: "uses",
+    Area: "areas",
+    Strength: "strengths",
+    Theme: "themes",
+    Metric: "metrics",
+    Outcome: "outcomes",
+    Contract: "contracts",
+}
+_CLAUSE_SLOTS = {"target": "targets", "excused": "excused", "review": "reviews"}
+
+
+def build_declarations(source: Source) -> tuple[list[tuple[ParsedBlock, Any]], list[Diagnostic]]:
+    """Parse and build every top-level declaration of a file."""
+    blocks, problems = parse_blocks(source)
+    if len(blocks) + len(problems) > limits.MAX_DECLARATIONS:
+        span = source.span(0, 1)
+        message = f"this file has more than {limits.MAX_DECLARATIONS} declarations"
+        return [], [Diagnostic("CH602", message, span, "split it into catalogues",
+                               source=source)]
+    builder = Builder(source)
+    built: list[tuple[ParsedBlock, Any]] = []
+    for block in blocks:
+        builder.offset = block.block.offset
+        built.append((block, builder.transform(block.tree)))
+    return built, problems + builder.diagnostics
+
+
+def build_charter(source: Source) -> tuple[Charter | None, list[Diagnostic]]:
+    """The charter a file declares, as written (catalogues not yet loaded)."""
+    built, diagnostics = build_declarations(source)
+    header: Header | None = None
+    slots: dict[str, list[Any]] = {}
+    for parsed, value in built:
+        if isinstance(value, Header):
+            if header is not None:
+                diagnostics.append(_misplaced(source, parsed, "a file holds one charter header",
+                                              "CH202", related=header.span))
+                continue
+            header = value
+        elif isinstance(value, Catalogue):
+            diagnostics.append(_misplaced(source, parsed, "a catalogue header belongs in a "
+                                          "catalogue file, not in a charter"))
+        elif isinstance(value, Clause):
+            slots.setdefault(_CLAUSE_SLOTS[value.name], []).append(value.value)
+        else:
+            slots.setdefault(_CHARTER_SLOTS[type(value)], []).append(value)
+    if header is None:
+        if built or not diagnostics:
+            diagnostics.append(
+                Diagnostic(
+                    "CH204",
+                    "this file has no charter line",
+                    source.span(0, min(1, len(source.text))),
+                    'start the file with a line like: charter "Brightwell Community Value Charter"',
+                    source=source,
+                )
+            )
+        return None, diagnostics
+    charter = Charter(
+        header,
+        **{slot: tuple(values) for slot, values in slots.items()},
+        source_name=source.name,
+        comments=comments(source),
+    )
+    return charter, diagnostics
+
+
+def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]:
+    """A catalogue file: one ``catalogue`` header and metrics."""
+    built, diagnostics = build_declarations(source)
+    header: Catalogue | None = None
+    metrics: list[Metric] = []
+    for parsed, value in built:
+        if isinstance(value, Catalogue) and header is None:
+            header = value
+        elif isinstance(value, Metric):
+            metrics.append(value)
+        else:
+            diagnostics.append(_misplaced(source, parsed, "a catalogue holds one catalogue "
+                                          "header and metrics"))
+    if header is None:
+        if built or not diagnostics:
+            diagnostics.append(
+                Diagnostic(
+                    "CH505",
+                    "this file has no catalogue line",
+                    source.span(0, min(1, len(source.text))),
+                    'start a catalogue with a line like: catalogue "Approved social value metrics"',
+                    source=source,
+                )
+            )
+        return None, diagnostics
+    return attrs.evolve(header, metrics=tuple(metrics)), diagnostics
+
+
+def _misplaced(
+    source: Source,
+    parsed: ParsedBlock,
+    hint: str,
+    code: str = "CH107",
+    related: Span | None = None,
+) -> Diagnostic:
+    block = parsed.block
+    first_line = block.text.split("\n", 1)[0]
+    keyword = first_line.split()[0] if first_line.split() else first_line
+    span = source.span(block.offset, block.offset + len(keyword))
+    return Diagnostic(
+        code,
+        f"'{keyword}' is not allowed here",
+        span,
+        hint,
+        source=source,
+        related=(("first given", related),) if related is not None else (),
+    )
+

@@ -1,0 +1,409 @@
+"""From text to lark trees: the grammar, the indentation post-lexer, and syntax diagnostics.
+
+The file is cut into top-level declarations (a line at the left margin and the indented lines
+under it) and each is parsed on its own. A mistake in one declaration therefore never hides the
+mistakes in the others, and every syntax error in a file is reported in one run. Lark's
+exceptions are turned here into diagnostics that speak about the charter, not the grammar.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.resources
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lark import PostLex
+
+from charterdsl import limits
+from charterdsl.errors import Diagnostic
+from charterdsl.model import Comment
+from charterdsl.source import Source
+
+TAB_WIDTH = 4
+
+
+def grammar_text() -> str:
+    """The grammar shipped in the package, or the repository copy in a source checkout."""
+    packaged = importlib.resources.files("charterdsl") / "grammar" / "charter.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parents[2] / "grammar" / "charter.lark"
+    return checkout.read_text(encoding="utf-8")
+
+
+class IndentationProblem(LarkError):
+    def __init__(self, token: Token, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.token, self.message, self.hint = token, message, hint
+
+
+class Indentation(PostLex):
+    """Turns changes of indentation after each newline into ``_INDENT`` / ``_DEDENT`` tokens.
+
+    Unlike lark's ``Indenter`` it keeps its stack in the generator, so one parser can serve
+    several threads at once."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        levels = [0]
+        last: Token | None = None
+        for token in stream:
+            last = token
+            yield token
+            if token.type != "_NL":
+                continue
+            indent_text = token.rsplit("\n", 1)[1]
+            indent = indent_text.count(" ") + indent_text.count("\t") * TAB_WIDTH
+            if indent > levels[-1]:
+                if len(levels) > limits.MAX_NESTING:
+                    raise IndentationProblem(
+                        token, "nesting too deep", f"at most {limits.MAX_NESTING} levels"
+                    )
+                levels.append(indent)
+                yield Token.new_borrow_pos("_INDENT", indent_text, token)
+                continue
+            while indent < levels[-1]:
+                levels.pop()
+                yield Token.new_borrow_pos("_DEDENT", indent_text, token)
+            if indent != levels[-1]:
+                raise IndentationProblem(
+                    token,
+                    "this line's indentation matches no line above it",
+                    f"indent it by {levels[-1]} spaces, like the clauses above it",
+                )
+        while len(levels) > 1:
+            levels.pop()
+            assert last is not None
+            yield Token.new_borrow_pos("_DEDENT", "", last)
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    """The LALR parser, built once per process."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        postlex=Indentation(),
+        start=["start", "declaration"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+@attrs.frozen
+class Block:
+    """One top-level declaration: where it starts in the file, and its text."""
+
+    offset: int
+    line: int
+    text: str
+
+
+@attrs.frozen
+class ParsedBlock:
+    block: Block
+    tree: Tree[Token]
+
+
+def split_blocks(source: Source) -> list[Block]:
+    """Cut the text at every line that starts at the left margin with something other than a
+    comment. Blank and comment lines belong to the block above them."""
+    text = source.text if source.text.endswith("\n") else source.text + "\n"
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        first = line[:1]
+        if first and first not in " \t#\n" or (not starts and line.strip()[:1] not in ("", "#")):
+            starts.append((offset, number))
+        offset += len(line)
+    return [
+        Block(start, line, text[start : starts[i + 1][0] if i + 1 < len(starts) else len(text)])
+        for i, (start, line) in enumerate(starts)
+    ]
+
+
+def parse_blocks(source: Source) -> tuple[list[ParsedBlock], list[Diagnostic]]:
+    """Parse every declaration; return the trees and a diagnostic for each one that failed."""
+    parser = lark_parser()
+    parsed: list[ParsedBlock] = []
+    problems: list[Diagnostic] = []
+    for block in split_blocks(source):
+        try:
+            tree = parser.parse(block.text, start="declaration")
+        except (UnexpectedInput, IndentationProblem) as error:
+            problems.append(SyntaxProblem(source, block).diagnose(error))
+        else:
+            parsed.append(ParsedBlock(block, tree))
+    return parsed, problems
+
+
+def comments(source: Source) -> tuple[Comment, ...]:
+    """Every ``#`` comment outside a quoted text, with its line."""
+    found: list[Comment] = []
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        if "#" not in line:
+            continue
+        column = _comment_column(line)
+        if column is not None:
+            own_line = not line[:column].strip()
+            found.append(Comment(line[column:].rstrip(), number, own_line))
+    return tuple(found)
+
+
+def _comment_column(line: str) -> int | None:
+    quoted = escaped = False
+    for index, ch in enumerate(line):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "#" and not quoted:
+            return index
+    return None
+
+
+# ---------------------------------------------------------------------------- syntax messages
+
+# What an expected terminal is, in words. Keywords are shown as themselves.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a quoted text like "Brightwell"',
+    "NUMBER": "a number",
+    "DATE": "a date like 2025-04-01",
+    "PERCENT": "a percentage like 30%",
+    "MONEY": "a sum of money like £12m",
+    "_NL": "the end of the line",
+    "_INDENT": "an indented clause",
+    "_DEDENT": "the end of the block",
+    "$END": "the end of the file",
+}
+
+# Keywords that only ever start a longer phrase, shown as the phrase.
+_PHRASES = {
+    "at": "'at least' or 'at most'",
+    "under": "'under review'",
+    "financial": "'financial year'",
+    "postcode": "'postcode districts'",
+    "record": "'record only'",
+    "counting": "'counting rule'",
+    "working": "'working week' or 'working year'",
+    "requires": "'requires improvement'",
+    "remedy": "'remedy plan'",
+    "break": "'break allowed'",
+    "builds": "'builds on'",
+    "targeted": "'targeted at'",
+    "measured": "'measured by'",
+    "runs": "'runs from'",
+    "needs": "'needs data for at least'",
+}
+
+# The declaration or clause a line sits under, for "X is not a metric clause".
+_CONTEXTS = {
+    "charter": "charter header clause",
+    "catalogue": "catalogue header clause",
+    "consultation": "consultation clause",
+    "area": "area clause",
+    "strength": "strength clause",
+    "theme": "theme clause",
+    "metric": "metric clause",
+    "outcome": "outcome clause",
+    "contract": "contract clause",
+    "target": "target clause",
+    "review": "review clause",
+}
+
+
+class SyntaxProblem:
+    """Explains one lark error in the words of the charter."""
+
+    def __init__(self, source: Source, block: Block) -> None:
+        self.source, self.block = source, block
+
+    def diagnose(self, error: LarkError) -> Diagnostic:
+        if isinstance(error, IndentationProblem):
+            return self._at(error.token, "CH104", error.message, error.hint, width=1)
+        if isinstance(error, UnexpectedCharacters):
+            return self._character(error)
+        assert isinstance(error, UnexpectedToken)
+        return self._token(error)
+
+    def _offset(self, block_offset: int) -> int:
+        return self.block.offset + block_offset
+
+    def _at(
+        self, token: Token, code: str, message: str, hint: str | None, width: int | None = None
+    ) -> Diagnostic:
+        start = self._offset(token.start_pos or 0)
+        if token.type in ("_NL", "_INDENT", "_DEDENT"):
+            start = self._line_end_or_indent(token)
+            width = 1
+        end = start + (width if width is not None else max(1, len(str(token))))
+        return Diagnostic(code, message, self.source.span(start, end), hint, source=self.source)
+
+    def _line_end_or_indent(self, token: Token) -> int:
+        # A newline token's error belongs at the end of the line it closes, or, for an
+        # indentation token, at the first character of the indented line.
+        if token.type == "_NL":
+            return self._offset(token.start_pos or 0)
+        end = self._offset(token.end_pos or 0)
+        return end
+
+    def _character(self, error: UnexpectedCharacters) -> Diagnostic:
+        text = self.block.text
+        ch = text[error.pos_in_stream]
+        start = self._offset(error.pos_in_stream)
+        span = self.source.span(start, start + 1)
+        code, message, hint = "CH102", f"unexpected character {_show(ch)}", None
+        if ch == '"':
+            code, message = "CH103", "this quoted text has no closing quote"
+            hint = 'end it with " on the same line; write \\" for a quote inside it'
+        elif ch == "£":
+            code, message = "CH303", "this sum of money is not written the usual way"
+            hint = "write money like £12m, £2.4k, £1,200 or £0.25"
+        elif unicodedata.category(ch) == "Nd":
+            code, message = "CH303", f"the digit {_show(ch)} is not an ASCII digit"
+            hint = "write numbers with the digits 0 to 9"
+        elif ch.isdigit() or ch in "-+.":
+            code, message = "CH303", "this number is not written the usual way"
+            hint = "write numbers like 25, 1,200 or 37.5; dates like 2025-04-01"
+        elif ch == "%":
+            hint = "a percentage is written straight after its number, like 30%"
+        elif ch == "\\":
+            hint = 'a backslash is only allowed inside quoted text, before " or \\'
+        elif unicodedata.category(ch).startswith(("C", "Z")):
+            hint = "remove this invisible or control character"
+        return Diagnostic(code, message, span, hint, source=self.source)
+
+    def _token(self, error: UnexpectedToken) -> Diagnostic:
+        token: Token = error.token
+        expected = {name for name in error.expected if not name.startswith("__")}
+        keywords = self._keywords(expected)
+        if token.type == "$END":
+            return self._at_end(expected)
+        if token.type == "_INDENT":
+            return self._at(
+                token,
+                "CH104",
+                "this line is indented, but the line above does not open a block",
+                "indent a line only under a declaration or clause that takes clauses",
+            )
+        found = f"'{token}'" if token.type not in _TERMINAL_WORDS else _TERMINAL_WORDS[token.type]
+        line_start = self._is_first_on_line(token)
+        context = self._context(token) if line_start else None
+        hint = self._did_you_mean(str(token), keywords) if token.type == "NAME" else None
+        if line_start and token.line == 1 and token.type != "_DEDENT" and not self._indented(token):
+            message = f"{found} does not start a declaration"
+            hint = hint or self._top_level_hint(str(token))
+            return self._at(token, "CH107" if hint and "indent" in hint else "CH101", message, hint)
+        if line_start and context is not None:
+            message = f"{found} is not a {context}"
+            return self._at(token, "CH101", message, hint or self._list_hint(expected, keywords))
+        wanted = self._describe(expected, keywords)
+        before = self._words_before(token)
+        where = f" after '{before}'" if before else ""
+        message = f"expected {wanted}{where}, found {found}"
+        return self._at(token, "CH101", message, hint)
+
+    def _at_end(self, expected: set[str]) -> Diagnostic:
+        end = self.block.offset + len(self.block.text.rstrip())
+        span = self.source.span(max(self.block.offset, end - 1), max(end, self.block.offset + 1))
+        wanted = self._describe(expected, self._keywords(expected))
+        return Diagnostic(
+            "CH105", f"the declaration ends too early: expected {wanted}", span, None,
+            source=self.source,
+        )
+
+    def _keywords(self, expected: set[str]) -> list[str]:
+        terminals = {t.name: t for t in lark_parser().terminals}
+        words: list[str] = []
+        for name in expected:
+            terminal = terminals.get(name)
+            if terminal is not None and terminal.pattern.type == "str":
+                words.append(terminal.pattern.value)
+        return sorted(words)
+
+    def _describe(self, expected: set[str], keywords: list[str]) -> str:
+        parts = [_PHRASES.get(word, f"'{word}'") for word in keywords]
+        parts += [
+            _TERMINAL_WORDS[name]
+            for name in sorted(expected)
+            if name in _TERMINAL_WORDS and name != "$END"
+        ]
+        if not parts:
+            return "something else"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+    def _list_hint(self, expected: set[str], keywords: list[str]) -> str | None:
+        if not keywords:
+            return None
+        return "a clause here starts with " + self._describe(set(), keywords)
+
+    @staticmethod
+    def _did_you_mean(word: str, keywords: list[str]) -> str | None:
+        candidates = {k: k for k in keywords}
+        for keyword in keywords:
+            if keyword in _PHRASES:
+                for phrase in _PHRASES[keyword].replace(" or ", ",").split(","):
+                    phrase = phrase.strip(" '")
+                    candidates[phrase.replace(" ", "")] = phrase
+        match = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.7)
+        return f"did you mean '{candidates[match[0]]}'?" if match else None
+
+    @staticmethod
+    def _top_level_hint(word: str) -> str | None:
+        declarations = [
+            "charter", "catalogue", "use", "area", "strength", "theme", "metric", "outcome",
+            "contract", "target", "excused", "review",
+        ]
+        match = difflib.get_close_matches(word.lower(), declarations, n=1, cutoff=0.7)
+        if match:
+            return f"did you mean '{match[0]}'?"
+        return (
+            "a line at the left margin starts a declaration (charter, metric, contract...); "
+            "indent a clause under the declaration it belongs to"
+        )
+
+    def _is_first_on_line(self, token: Token) -> bool:
+        text = self.block.text
+        start = token.start_pos or 0
+        line_start = text.rfind("\n", 0, start) + 1
+        return not text[line_start:start].strip()
+
+    def _indented(self, token: Token) -> bool:
+        return (token.column or 1) > 1
+
+    def _context(self, token: Token) -> str | None:
+        """The declaration or clause the token's line sits under."""
+        lines = self.block.text[: token.start_pos].split("\n")
+        own = len(lines[-1]) - len(lines[-1].lstrip(" \t"))
+        for line in reversed(lines[:-1]):
+            stripped = line.lstrip(" \t")
+            if not stripped or stripped.startswith("#"):
+                continue
+            if len(line) - len(stripped) < own:
+                return _CONTEXTS.get(stripped.split()[0])
+        return None
+
+    def _words_before(self, token: Token) -> str:
+        text = self.block.text
+        start = token.start_pos or 0
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[line_start:start].split("#")[0].strip()
+        return before[-60:]
+
+
+def _show(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    if ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z")):
+        return f"'{ch}'"
+    return f"U+{ord(ch):04X} {name}".rstrip()
