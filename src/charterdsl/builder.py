@@ -19,7 +19,7 @@ from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
 from charterdsl import limits, units
-from charterdsl.errors import Diagnostic
+from charterdsl.errors import Diagnostic, cite
 from charterdsl.model import (
     Absolute,
     Adjustments,
@@ -68,7 +68,7 @@ from charterdsl.model import (
     Target,
     Theme,
 )
-from charterdsl.parser import ParsedBlock, comments, parse_blocks
+from charterdsl.parser import ParsedBlock, comment_column, comments, parse_blocks
 from charterdsl.source import Source, Span
 
 MONTHS = {
@@ -112,7 +112,23 @@ class Builder(Transformer[Token, Any]):
     def span(self, meta: Meta) -> Span:
         if getattr(meta, "empty", True):
             return self.source.span(self.offset, self.offset)
-        return self.source.span(self.offset + meta.start_pos, self.offset + meta.end_pos)
+        start = self.offset + meta.start_pos
+        return self.source.span(start, self.code_end(start, self.offset + meta.end_pos))
+
+    def code_end(self, start: int, end: int) -> int:
+        """Where the code of a rule ends: a rule's text runs on over the newline, comments and
+        indentation that close it, none of which a caret should underline."""
+        text = self.source.text
+        while end > start:
+            if text[end - 1] in " \t\n":
+                end -= 1
+                continue
+            line_start = text.rfind("\n", 0, end) + 1
+            column = comment_column(text[line_start:end])
+            if column is None:
+                break
+            end = max(start, line_start + column)
+        return end
 
     def token_span(self, token: Token) -> Span:
         start = self.offset + (token.start_pos or 0)
@@ -182,7 +198,7 @@ class Builder(Transformer[Token, Any]):
                 self.token_span(token),
                 "write dates as year-month-day, like 2025-04-01",
             )
-            return dt.date(1, 1, 1)
+            return dt.date.min  # a stand-in the checks know not to compare again
 
     def unit(self, token: Token) -> str | None:
         unit = units.lookup(str(token))
@@ -216,7 +232,7 @@ class Builder(Transformer[Token, Any]):
                         clause.span,
                         "keep one of the two lines",
                         source=self.source,
-                        related=(("first given", seen[clause.name]),),
+                        related=(("first given", cite(self.source, seen[clause.name])),),
                     )
                 )
             else:
@@ -760,25 +776,38 @@ _CHARTER_SLOTS: dict[type, str] = {
 _CLAUSE_SLOTS = {"target": "targets", "excused": "excused", "review": "reviews"}
 
 
-def build_declarations(source: Source) -> tuple[list[tuple[ParsedBlock, Any]], list[Diagnostic]]:
-    """Parse and build every top-level declaration of a file."""
-    blocks, problems = parse_blocks(source)
+Built = tuple[list[tuple[ParsedBlock, Any]], list[Diagnostic], frozenset[str]]
+
+
+def build_declarations(source: Source) -> Built:
+    """Parse and build every top-level declaration of a file; also return the ids that
+    declarations which failed to parse seem to declare."""
+    parsed = parse_blocks(source)
+    blocks, problems = parsed.blocks, parsed.problems
     if len(blocks) + len(problems) > limits.MAX_DECLARATIONS:
         span = source.span(0, 1)
         message = f"this file has more than {limits.MAX_DECLARATIONS} declarations"
-        return [], [Diagnostic("CH602", message, span, "split it into catalogues",
-                               source=source)]
+        too_many = Diagnostic("CH602", message, span, "split it into catalogues", source=source)
+        return [], [too_many], frozenset()
     builder = Builder(source)
     built: list[tuple[ParsedBlock, Any]] = []
     for block in blocks:
         builder.offset = block.block.offset
         built.append((block, builder.transform(block.tree)))
-    return built, problems + builder.diagnostics
+    return built, problems + builder.diagnostics, parsed.unparsed_ids
 
 
 def build_charter(source: Source) -> tuple[Charter | None, list[Diagnostic]]:
     """The charter a file declares, as written (catalogues not yet loaded)."""
-    built, diagnostics = build_declarations(source)
+    charter, diagnostics, _ = build_charter_with_gaps(source)
+    return charter, diagnostics
+
+
+def build_charter_with_gaps(
+    source: Source,
+) -> tuple[Charter | None, list[Diagnostic], frozenset[str]]:
+    """:func:`build_charter`, plus the ids of declarations that did not parse."""
+    built, diagnostics, unparsed = build_declarations(source)
     header: Header | None = None
     slots: dict[str, list[Any]] = {}
     for parsed, value in built:
@@ -806,29 +835,32 @@ def build_charter(source: Source) -> tuple[Charter | None, list[Diagnostic]]:
                     source=source,
                 )
             )
-        return None, diagnostics
+        return None, diagnostics, unparsed
     charter = Charter(
         header,
         **{slot: tuple(values) for slot, values in slots.items()},
         source_name=source.name,
         comments=comments(source),
     )
-    return charter, diagnostics
+    return charter, diagnostics, unparsed
 
 
 def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]:
     """A catalogue file: one ``catalogue`` header and metrics."""
-    built, diagnostics = build_declarations(source)
+    built, diagnostics, _ = build_declarations(source)
     header: Catalogue | None = None
     metrics: list[Metric] = []
+    uses: list[CatalogueUse] = []
     for parsed, value in built:
         if isinstance(value, Catalogue) and header is None:
             header = value
         elif isinstance(value, Metric):
             metrics.append(value)
+        elif isinstance(value, CatalogueUse):
+            uses.append(value)
         else:
             diagnostics.append(_misplaced(source, parsed, "a catalogue holds one catalogue "
-                                          "header and metrics"))
+                                          "header, 'use catalogue' lines and metrics"))
     if header is None:
         if built or not diagnostics:
             diagnostics.append(
@@ -841,7 +873,7 @@ def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]
                 )
             )
         return None, diagnostics
-    return attrs.evolve(header, metrics=tuple(metrics)), diagnostics
+    return attrs.evolve(header, uses=tuple(uses), metrics=tuple(metrics)), diagnostics
 
 
 def _misplaced(
@@ -861,6 +893,6 @@ def _misplaced(
         span,
         hint,
         source=source,
-        related=(("first given", related),) if related is not None else (),
+        related=(("first given", cite(source, related)),) if related is not None else (),
     )
 

@@ -30,7 +30,7 @@ class Diagnostic:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     source: Source | None = attrs.field(default=None, eq=False, repr=False)
-    related: tuple[tuple[str, Span], ...] = ()
+    related: tuple[tuple[str, str], ...] = ()  # (what, "file:line:col") of other places cited
 
     @property
     def is_error(self) -> bool:
@@ -50,9 +50,8 @@ class Diagnostic:
             text, caret = excerpt(self.source, self.span)
             lines.append(f"    {text}")
             lines.append(f"    {paint.caret(caret)}")
-        for label, span in self.related:
-            name = self.source.name if self.source is not None else "<input>"
-            lines.append(f"  note: {label} at {name}:{span}")
+        for label, where in self.related:
+            lines.append(f"  note: {label} at {where}")
         if self.hint:
             lines.append(f"  {paint.bold('hint')}: {self.hint}")
         return "\n".join(lines)
@@ -77,6 +76,12 @@ class _Paint:
         return self._wrap("1;31" if severity is Severity.ERROR else "1;33", severity.value)
 
 
+def cite(source: Source | None, span: Span | None) -> str:
+    """``file:line:col`` of a span, for citing a second place in a diagnostic."""
+    name = source.name if source is not None else "<input>"
+    return f"{name}:{span}" if span is not None else name
+
+
 def render_all(diagnostics: Iterable[Diagnostic], colour: bool = False) -> str:
     return "\n".join(d.render(colour) for d in diagnostics)
 
@@ -87,11 +92,16 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
     return (name, span.line if span else 0, span.column if span else 0, diagnostic.code)
 
 
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """File by file, in reading order."""
+    return tuple(sorted(diagnostics, key=sort_key))
+
+
 class CharterError(ValueError):
     """Root of every error charterdsl raises on bad input. Carries one or more diagnostics."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics, key=sort_key))
+        self.diagnostics: tuple[Diagnostic, ...] = sort_diagnostics(diagnostics)
         super().__init__(render_all(self.diagnostics))
 
     @property

@@ -454,6 +454,7 @@ class Catalogue:
     version: str | None = None
     licence: str | None = None
     description: str | None = None
+    uses: tuple[CatalogueUse, ...] = ()  # catalogues this one builds on
     metrics: tuple[Metric, ...] = ()
     source_name: str = attrs.field(default="", eq=False)
     span: Span | None = _span()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import importlib.resources
 import unicodedata
 from collections.abc import Iterator
@@ -130,19 +131,89 @@ def split_blocks(source: Source) -> list[Block]:
     ]
 
 
-def parse_blocks(source: Source) -> tuple[list[ParsedBlock], list[Diagnostic]]:
-    """Parse every declaration; return the trees and a diagnostic for each one that failed."""
+@attrs.frozen
+class ParsedFile:
+    """The declarations that parsed, a diagnostic for each that did not, and the ids the
+    failed ones seem to declare (so that references to them are not reported as unknown)."""
+
+    blocks: list[ParsedBlock]
+    problems: list[Diagnostic]
+    unparsed_ids: frozenset[str]
+
+
+def parse_blocks(source: Source) -> ParsedFile:
+    """Parse every declaration of a file on its own."""
     parser = lark_parser()
     parsed: list[ParsedBlock] = []
     problems: list[Diagnostic] = []
+    unparsed: set[str] = set()
     for block in split_blocks(source):
-        try:
-            tree = parser.parse(block.text, start="declaration")
-        except (UnexpectedInput, IndentationProblem) as error:
-            problems.append(SyntaxProblem(source, block).diagnose(error))
-        else:
+        tree = _parse_recovering(parser, source, block, problems)
+        if tree is not None:
             parsed.append(ParsedBlock(block, tree))
-    return parsed, problems
+            continue
+        words = block.text.split(None, 2)
+        if len(words) > 1:
+            unparsed.add(words[1])
+    return ParsedFile(parsed, problems, frozenset(unparsed))
+
+
+MAX_RECOVERIES = 50
+
+
+def _parse_recovering(
+    parser: Lark, source: Source, block: Block, problems: list[Diagnostic]
+) -> Tree[Token] | None:
+    """Parse a declaration; when a clause line is wrong, report it, blank it and its indented
+    lines (keeping every offset), and try again, so each bad clause is reported once and the
+    good ones are still built. A wrong first line loses the whole declaration."""
+    text = block.text
+    for _ in range(MAX_RECOVERIES):
+        try:
+            return parser.parse(text, start="declaration")
+        except (UnexpectedInput, IndentationProblem) as error:
+            current = attrs.evolve(block, text=text)
+            problems.append(SyntaxProblem(source, current).diagnose(error))
+            line = _error_line(error, text)
+            if line == 0:
+                return None
+            text = _blank_clause(text, line)
+    return None
+
+
+def _error_line(error: LarkError, text: str) -> int:
+    """The 0-based line of the block that holds the mistake."""
+    if isinstance(error, UnexpectedCharacters):
+        return error.line - 1
+    token: Token = error.token  # type: ignore[attr-defined]
+    if token.type == "$END":
+        return text.rstrip().count("\n")
+    position = token.start_pos or 0
+    if token.type == "_INDENT" or isinstance(error, IndentationProblem):
+        position = token.end_pos or position
+    elif token.type == "_NL":
+        position = min(position, len(text) - 1)
+    return text.count("\n", 0, position)
+
+
+def _blank_clause(text: str, line: int) -> str:
+    """Spaces in place of a clause line and the lines indented under it."""
+    lines = text.split("\n")
+    indent = _indent_of(lines[line])
+    last = line
+    for index in range(line + 1, len(lines)):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#") and _indent_of(lines[index]) <= indent:
+            break
+        last = index
+    for index in range(line, last + 1):
+        lines[index] = " " * len(lines[index])
+    return "\n".join(lines)
+
+
+def _indent_of(line: str) -> int:
+    stripped = line.lstrip(" \t")
+    return len(line[: len(line) - len(stripped)].expandtabs(TAB_WIDTH))
 
 
 def comments(source: Source) -> tuple[Comment, ...]:
@@ -151,14 +222,14 @@ def comments(source: Source) -> tuple[Comment, ...]:
     for number, line in enumerate(source.text.split("\n"), start=1):
         if "#" not in line:
             continue
-        column = _comment_column(line)
+        column = comment_column(line)
         if column is not None:
             own_line = not line[:column].strip()
             found.append(Comment(line[column:].rstrip(), number, own_line))
     return tuple(found)
 
 
-def _comment_column(line: str) -> int | None:
+def comment_column(line: str) -> int | None:
     quoted = escaped = False
     for index, ch in enumerate(line):
         if escaped:
@@ -187,6 +258,9 @@ _TERMINAL_WORDS = {
     "_DEDENT": "the end of the block",
     "$END": "the end of the file",
 }
+
+_WORD = re.compile(r"[^\s,()\"#]+")
+_LAYOUT = frozenset({"_NL", "_INDENT", "_DEDENT", "$END"})
 
 # Keywords that only ever start a longer phrase, shown as the phrase.
 _PHRASES = {
@@ -297,7 +371,7 @@ class SyntaxProblem:
                 "this line is indented, but the line above does not open a block",
                 "indent a line only under a declaration or clause that takes clauses",
             )
-        found = f"'{token}'" if token.type not in _TERMINAL_WORDS else _TERMINAL_WORDS[token.type]
+        found = _TERMINAL_WORDS[token.type] if token.type in _LAYOUT else f"'{self._word(token)}'"
         line_start = self._is_first_on_line(token)
         context = self._context(token) if line_start else None
         hint = self._did_you_mean(str(token), keywords) if token.type == "NAME" else None
@@ -373,6 +447,15 @@ class SyntaxProblem:
             "indent a clause under the declaration it belongs to"
         )
 
+    def _word(self, token: Token) -> str:
+        """What was found, as the author wrote it: after a mistake lark may have matched only
+        the start of a word as a keyword (``per`` of ``person-weeks``)."""
+        if token.type in ("STRING", "NUMBER", "DATE", "PERCENT", "MONEY"):
+            return _clip(str(token))
+        start = token.start_pos or 0
+        match = _WORD.match(self.block.text, start)
+        return _clip(match.group() if match else str(token))
+
     def _is_first_on_line(self, token: Token) -> bool:
         text = self.block.text
         start = token.start_pos or 0
@@ -407,3 +490,9 @@ def _show(ch: str) -> str:
     if ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z")):
         return f"'{ch}'"
     return f"U+{ord(ch):04X} {name}".rstrip()
+
+
+def _clip(token: Token, limit: int = 40) -> str:
+    # Echo at most a few words of what was found: input can be long, hostile or both.
+    text = str(token)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

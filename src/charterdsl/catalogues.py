@@ -1,0 +1,178 @@
+"""Reading charter and catalogue files, and loading the catalogues a charter uses.
+
+A ``use catalogue`` path is resolved inside a root folder: the folder of the charter, or one of
+the search folders the caller names. Absolute paths, ``..``, links that lead outside the root,
+URLs and import cycles are errors on the line of the ``use``; nothing is ever fetched from a
+network. Diagnostics name files as the charter wrote them, never by absolute path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+import attrs
+
+from charterdsl import limits
+from charterdsl.builder import build_catalogue
+from charterdsl.errors import Diagnostic
+from charterdsl.model import Catalogue, CatalogueUse
+from charterdsl.source import Source
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def read_source(path: Path, name: str) -> Source | Diagnostic:
+    """A file as a Source, or the reason it cannot be one (too large, not UTF-8, unreadable)."""
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            return Diagnostic(
+                "CH601",
+                f"{name} is {size:,} bytes; the limit is {limits.MAX_FILE_BYTES:,}",
+                hint="split the charter, or move metrics into a catalogue",
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        return Diagnostic("CH506", f"{name} cannot be read ({error.strerror or 'unknown error'})")
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> Source | Diagnostic:
+    """UTF-8 text (a byte-order mark is allowed) as a Source, or a positioned CH106."""
+    try:
+        return Source(data.decode("utf-8"), name)
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8")
+        source = Source(good + "\ufffd", name)
+        return Diagnostic(
+            "CH106",
+            f"byte 0x{data[error.start]:02X} is not valid UTF-8",
+            source.span(len(source.text) - 1, len(source.text)),
+            "save the file as UTF-8 (most editors offer it under 'Save as')",
+            source=source,
+        )
+
+
+@attrs.frozen
+class _Root:
+    folder: Path  # resolved
+    label: str  # how diagnostics name files under it
+
+
+@attrs.define
+class CatalogueLoader:
+    """Loads every catalogue a charter uses, depth first, each file once."""
+
+    roots: Sequence[_Root]
+    loaded: dict[Path, Catalogue] = attrs.Factory(dict)
+    order: list[Catalogue] = attrs.Factory(list)
+    diagnostics: list[Diagnostic] = attrs.Factory(list)
+
+    @classmethod
+    def for_folder(cls, folder: Path, search_path: Sequence[Path] = ()) -> CatalogueLoader:
+        roots = [_Root(folder.resolve(), "")]
+        roots += [_Root(Path(p).resolve(), f"<search path {i + 1}>/") for i, p in
+                  enumerate(search_path)]
+        return cls(roots)
+
+    def load(self, uses: Sequence[CatalogueUse], origin: Source, folder: Path,
+             chain: tuple[Path, ...] = ()) -> None:
+        for use in uses:
+            self._load_one(use, origin, folder, chain)
+
+    def _load_one(self, use: CatalogueUse, origin: Source, folder: Path,
+                  chain: tuple[Path, ...]) -> None:
+        found = self._resolve(use, origin, folder)
+        if found is None:
+            return
+        path, name = found
+        if path in chain:
+            self._problem("CH503", f"'{use.path}' is already being loaded: the catalogues use "
+                          "each other in a cycle", use, origin, "remove one of the 'use' lines")
+            return
+        if len(chain) >= limits.MAX_CATALOGUE_DEPTH:
+            self._problem("CH605", f"catalogues are nested more than "
+                          f"{limits.MAX_CATALOGUE_DEPTH} deep here", use, origin,
+                          "use the deeper catalogues from the charter directly")
+            return
+        catalogue = self.loaded.get(path) or self._read(path, name, chain, use, origin)
+        if catalogue is not None:
+            self._check_version(use, catalogue, origin)
+
+    def _read(self, path: Path, name: str, chain: tuple[Path, ...], use: CatalogueUse,
+              origin: Source) -> Catalogue | None:
+        source = read_source(path, name)
+        if isinstance(source, Diagnostic):
+            self.diagnostics.append(attrs.evolve(source, span=use.span, source=origin)
+                                    if source.source is None else source)
+            return None
+        catalogue, problems = build_catalogue(source)
+        self.diagnostics += problems
+        if catalogue is None:
+            return None
+        self.load(catalogue.uses, source, path.parent, (*chain, path))
+        self.loaded[path] = catalogue
+        self.order.append(catalogue)
+        return catalogue
+
+    def _check_version(self, use: CatalogueUse, catalogue: Catalogue, origin: Source) -> None:
+        if use.version is not None and use.version != catalogue.version:
+            found = f"version {catalogue.version}" if catalogue.version else "no version"
+            self._problem(
+                "CH504",
+                f"this charter pins '{use.path}' to version {use.version}, but the file has "
+                f"{found}",
+                use,
+                origin,
+                "update the pinned version once the changes in the new catalogue are agreed",
+            )
+
+    def _resolve(self, use: CatalogueUse, origin: Source, folder: Path
+                 ) -> tuple[Path, str] | None:
+        text = use.path
+        reason = _unsafe(text)
+        if reason is not None:
+            self._problem("CH501", f"the catalogue path '{text}' {reason}", use, origin,
+                          "give a path relative to the charter's folder, like "
+                          "catalogues/approved.catalogue")
+            return None
+        escaped = False
+        for index, root in enumerate(self.roots):
+            base = folder if index == 0 else root.folder
+            candidate = (base / PurePosixPath(text)).resolve()
+            if not candidate.is_relative_to(root.folder):
+                escaped = True
+                continue
+            if candidate.is_file():
+                relative = candidate.relative_to(root.folder).as_posix()
+                return candidate, root.label + relative
+        if escaped:
+            self._problem("CH501", f"the catalogue path '{text}' leads outside the charter's "
+                          "folder", use, origin, "a link may point outside; copy the "
+                          "catalogue into the charter's folder or name a search path")
+        else:
+            self._problem("CH502", f"no catalogue file '{text}' was found", use, origin,
+                          "paths are relative to the folder of the file that uses them")
+        return None
+
+    def _problem(self, code: str, message: str, use: CatalogueUse, origin: Source,
+                 hint: str) -> None:
+        self.diagnostics.append(Diagnostic(code, message, use.span, hint, source=origin))
+
+
+def _unsafe(text: str) -> str | None:
+    """Why a written catalogue path may not be used, or None when it may."""
+    if _URL.match(text) and not re.match(r"^[A-Za-z]:[\\/]", text):
+        return "is a web address; catalogues are read from files only"
+    if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
+        return "is absolute"
+    if "\\" in text:
+        return "uses backslashes; write folders with /"
+    if any(part == ".." for part in text.split("/")):
+        return "climbs out of its folder with '..'"
+    if not text.strip() or "\x00" in text:
+        return "is empty"
+    return None
+
