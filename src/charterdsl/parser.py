@@ -44,6 +44,34 @@ class IndentationProblem(LarkError):
         self.token, self.message, self.hint = token, message, hint
 
 
+class RunTogether(LarkError):
+    """A keyword glued to the next word: lark's keywords are plain strings, so without this
+    check ``atleast`` would quietly read as ``at least``."""
+
+    def __init__(self, first: Token, second: Token) -> None:
+        super().__init__(f"{first}{second}")
+        self.first, self.second = first, second
+
+
+# Token types that are not keywords.
+_VALUE_TYPES = frozenset(
+    {"NAME", "STRING", "NUMBER", "DATE", "PERCENT", "MONEY", "_NL", "_INDENT", "_DEDENT"}
+)
+
+
+def _is_keyword(token: Token) -> bool:
+    return token.type not in _VALUE_TYPES
+
+
+def _glued(first: Token, second: Token) -> bool:
+    return (
+        first.end_pos == second.start_pos
+        and (_is_keyword(first) or _is_keyword(second))
+        and (first[-1:].isalnum() or first.endswith("_"))
+        and (second[:1].isalnum() or second.startswith("_"))
+    )
+
+
 class Indentation(PostLex):
     """Turns changes of indentation after each newline into ``_INDENT`` / ``_DEDENT`` tokens.
 
@@ -56,6 +84,8 @@ class Indentation(PostLex):
         levels = [0]
         last: Token | None = None
         for token in stream:
+            if last is not None and _glued(last, token):
+                raise RunTogether(last, token)
             last = token
             yield token
             if token.type != "_NL":
@@ -70,14 +100,16 @@ class Indentation(PostLex):
                 levels.append(indent)
                 yield Token.new_borrow_pos("_INDENT", indent_text, token)
                 continue
+            open_levels = list(levels)
             while indent < levels[-1]:
                 levels.pop()
                 yield Token.new_borrow_pos("_DEDENT", indent_text, token)
             if indent != levels[-1]:
+                choices = " or ".join(str(level) for level in reversed(open_levels))
                 raise IndentationProblem(
                     token,
-                    "this line's indentation matches no line above it",
-                    f"indent it by {levels[-1]} spaces, like the clauses above it",
+                    f"this line is indented by {indent}, which lines it up with no line above",
+                    f"indent it by {choices} spaces to line it up with the lines above",
                 )
         while len(levels) > 1:
             levels.pop()
@@ -171,7 +203,7 @@ def _parse_recovering(
     for _ in range(MAX_RECOVERIES):
         try:
             return parser.parse(text, start="declaration")
-        except (UnexpectedInput, IndentationProblem) as error:
+        except (UnexpectedInput, IndentationProblem, RunTogether) as error:
             current = attrs.evolve(block, text=text)
             problems.append(SyntaxProblem(source, current).diagnose(error))
             line = _error_line(error, text)
@@ -185,7 +217,7 @@ def _error_line(error: LarkError, text: str) -> int:
     """The 0-based line of the block that holds the mistake."""
     if isinstance(error, UnexpectedCharacters):
         return error.line - 1
-    token: Token = error.token  # type: ignore[attr-defined]
+    token: Token = error.first if isinstance(error, RunTogether) else error.token  # type: ignore[attr-defined]
     if token.type == "$END":
         return text.rstrip().count("\n")
     position = token.start_pos or 0
@@ -263,22 +295,22 @@ _WORD = re.compile(r"[^\s,()\"#]+")
 _LAYOUT = frozenset({"_NL", "_INDENT", "_DEDENT", "$END"})
 
 # Keywords that only ever start a longer phrase, shown as the phrase.
-_PHRASES = {
-    "at": "'at least' or 'at most'",
-    "under": "'under review'",
-    "financial": "'financial year'",
-    "postcode": "'postcode districts'",
-    "record": "'record only'",
-    "counting": "'counting rule'",
-    "working": "'working week' or 'working year'",
-    "requires": "'requires improvement'",
-    "remedy": "'remedy plan'",
-    "break": "'break allowed'",
-    "builds": "'builds on'",
-    "targeted": "'targeted at'",
-    "measured": "'measured by'",
-    "runs": "'runs from'",
-    "needs": "'needs data for at least'",
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "at": ('at least', 'at most'),
+    "under": ('under review',),
+    "financial": ('financial year',),
+    "postcode": ('postcode districts',),
+    "record": ('record only',),
+    "counting": ('counting rule',),
+    "working": ('working week', 'working year'),
+    "requires": ('requires improvement',),
+    "remedy": ('remedy plan',),
+    "break": ('break allowed',),
+    "builds": ('builds on',),
+    "targeted": ('targeted at',),
+    "measured": ('measured by',),
+    "runs": ('runs from',),
+    "needs": ('needs data for at least',),
 }
 
 # The declaration or clause a line sits under, for "X is not a metric clause".
@@ -305,7 +337,13 @@ class SyntaxProblem:
 
     def diagnose(self, error: LarkError) -> Diagnostic:
         if isinstance(error, IndentationProblem):
-            return self._at(error.token, "CH104", error.message, error.hint, width=1)
+            # The newline token ends where the badly indented line's first word starts.
+            end = self._offset(error.token.end_pos or 0)
+            start = self.source.text.rfind("\n", 0, end) + 1
+            span = self.source.span(start, max(end, start + 1))
+            return Diagnostic("CH104", error.message, span, error.hint, source=self.source)
+        if isinstance(error, RunTogether):
+            return self._run_together(error)
         if isinstance(error, UnexpectedCharacters):
             return self._character(error)
         assert isinstance(error, UnexpectedToken)
@@ -331,6 +369,18 @@ class SyntaxProblem:
             return self._offset(token.start_pos or 0)
         end = self._offset(token.end_pos or 0)
         return end
+
+    def _run_together(self, error: RunTogether) -> Diagnostic:
+        first, second = error.first, error.second
+        start = self._offset(first.start_pos or 0)
+        span = self.source.span(start, self._offset(second.end_pos or 0))
+        hint = "put a space between words"
+        if _is_keyword(first) and _is_keyword(second):
+            hint = f"did you mean '{first} {second}'?"
+        return Diagnostic(
+            "CH101", f"'{first}{second}' is not a word of the charter language", span, hint,
+            source=self.source,
+        )
 
     def _character(self, error: UnexpectedCharacters) -> Diagnostic:
         text = self.block.text
@@ -371,22 +421,34 @@ class SyntaxProblem:
                 "this line is indented, but the line above does not open a block",
                 "indent a line only under a declaration or clause that takes clauses",
             )
-        found = _TERMINAL_WORDS[token.type] if token.type in _LAYOUT else f"'{self._word(token)}'"
+        word = None if token.type in _LAYOUT else self._word(token)
+        found = _TERMINAL_WORDS[token.type] if word is None else f"'{word}'"
+        glued = self._glued_word(token)
+        if glued is not None:
+            start, end = glued
+            text = self.block.text[start:end]
+            span = self.source.span(self._offset(start), self._offset(end))
+            return Diagnostic("CH101", f"'{_clip(text)}' is not a word of the charter language",
+                              span, "put a space between words", source=self.source)
+        width = None if word is None else len(word)
         line_start = self._is_first_on_line(token)
         context = self._context(token) if line_start else None
         hint = self._did_you_mean(str(token), keywords) if token.type == "NAME" else None
         if line_start and token.line == 1 and token.type != "_DEDENT" and not self._indented(token):
             message = f"{found} does not start a declaration"
             hint = hint or self._top_level_hint(str(token))
-            return self._at(token, "CH107" if hint and "indent" in hint else "CH101", message, hint)
+            code = "CH107" if hint and "indent" in hint else "CH101"
+            return self._at(token, code, message, hint, width)
         if line_start and context is not None:
             message = f"{found} is not a {context}"
-            return self._at(token, "CH101", message, hint or self._list_hint(expected, keywords))
+            return self._at(
+                token, "CH101", message, hint or self._list_hint(expected, keywords), width
+            )
         wanted = self._describe(expected, keywords)
         before = self._words_before(token)
         where = f" after '{before}'" if before else ""
         message = f"expected {wanted}{where}, found {found}"
-        return self._at(token, "CH101", message, hint)
+        return self._at(token, "CH101", message, hint, width)
 
     def _at_end(self, expected: set[str]) -> Diagnostic:
         end = self.block.offset + len(self.block.text.rstrip())
@@ -407,7 +469,7 @@ class SyntaxProblem:
         return sorted(words)
 
     def _describe(self, expected: set[str], keywords: list[str]) -> str:
-        parts = [_PHRASES.get(word, f"'{word}'") for word in keywords]
+        parts = [f"'{phrase}'" for word in keywords for phrase in _PHRASES.get(word, (word,))]
         parts += [
             _TERMINAL_WORDS[name]
             for name in sorted(expected)
@@ -426,10 +488,8 @@ class SyntaxProblem:
     def _did_you_mean(word: str, keywords: list[str]) -> str | None:
         candidates = {k: k for k in keywords}
         for keyword in keywords:
-            if keyword in _PHRASES:
-                for phrase in _PHRASES[keyword].replace(" or ", ",").split(","):
-                    phrase = phrase.strip(" '")
-                    candidates[phrase.replace(" ", "")] = phrase
+            for phrase in _PHRASES.get(keyword, ()):
+                candidates[phrase.replace(" ", "")] = phrase
         match = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.7)
         return f"did you mean '{candidates[match[0]]}'?" if match else None
 
@@ -455,6 +515,21 @@ class SyntaxProblem:
         start = token.start_pos or 0
         match = _WORD.match(self.block.text, start)
         return _clip(match.group() if match else str(token))
+
+    def _glued_word(self, token: Token) -> tuple[int, int] | None:
+        """The extent of the word a token was cut from, when lark split a word in two."""
+        text, start = self.block.text, token.start_pos or 0
+        if token.type in _LAYOUT or start == 0 or not _is_word_char(text[start - 1]):
+            return None
+        if not _is_word_char(text[start : start + 1]):
+            return None
+        begin = start
+        while begin > 0 and _is_word_char(text[begin - 1]):
+            begin -= 1
+        end = start
+        while end < len(text) and _is_word_char(text[end]):
+            end += 1
+        return begin, end
 
     def _is_first_on_line(self, token: Token) -> bool:
         text = self.block.text
@@ -496,3 +571,7 @@ def _clip(token: Token, limit: int = 40) -> str:
     # Echo at most a few words of what was found: input can be long, hostile or both.
     text = str(token)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_-" if ch else False

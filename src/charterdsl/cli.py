@@ -1,0 +1,204 @@
+"""The ``charter`` command: a thin shell over the public API.
+
+Exit codes: 0 when all is well, 1 when there are findings (errors in a charter, a file that
+``fmt --check`` would change, rejected rows under ``--strict``), 2 for a usage error (a bad
+option, a file that does not exist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from charterdsl import __version__
+from charterdsl.errors import CharterError, Diagnostic, render_all
+
+OK, FINDINGS, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with how the command was called, not with a charter."""
+
+
+def colour_enabled(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise UsageError(f"{text}: no such file")
+    return path
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], args: argparse.Namespace) -> None:
+    if diagnostics:
+        print(render_all(diagnostics, colour_enabled(args.color, sys.stderr)), file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from charterdsl.loader import check_file
+
+    status = OK
+    for text in args.files:
+        result = check_file(existing_file(text), search_path=args.search_path)
+        diagnostics = list(result.diagnostics)
+        if args.approved and result.charter is not None:
+            from charterdsl.approval import bespoke_metrics
+
+            diagnostics += bespoke_metrics(result.charter, args.approved, args.require_approved)
+        print_diagnostics(diagnostics, args)
+        if any(d.is_error for d in diagnostics):
+            status = FINDINGS
+        elif not args.quiet:
+            warnings = sum(1 for d in diagnostics if not d.is_error)
+            suffix = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+            print(f"{text}: ok{suffix}")
+    return status
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from charterdsl.formatter import format_text
+
+    status = OK
+    for text in args.files:
+        path = existing_file(text)
+        original = path.read_text(encoding="utf-8-sig")
+        try:
+            formatted = format_text(original, text)
+        except CharterError as error:
+            print_diagnostics(error.diagnostics, args)
+            status = FINDINGS
+            continue
+        if args.check or args.stdout:
+            if args.stdout:
+                sys.stdout.write(formatted)
+            if formatted != original:
+                if args.check:
+                    print(f"{text}: would be reformatted", file=sys.stderr)
+                status = FINDINGS if args.check else status
+        elif formatted != original:
+            path.write_text(formatted, encoding="utf-8")
+            print(f"{text}: reformatted")
+    return status
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from charterdsl.loader import check_file
+    from charterdsl.serde import to_json
+
+    result = check_file(existing_file(args.file), search_path=args.search_path)
+    print_diagnostics(result.diagnostics, args)
+    if not result.ok or result.charter is None:
+        return FINDINGS
+    write_output(to_json(result.charter), args.output)
+    return OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    if args.report:
+        from charterdsl.report import report_schema
+
+        schema = report_schema()
+    else:
+        from charterdsl.serde import json_schema
+
+        schema = json_schema()
+    write_output(json.dumps(schema, indent=2), args.output)
+    return OK
+
+
+# ---------------------------------------------------------------------------- the parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color",
+        "--colour",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour diagnostics (default: on a terminal only)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="charter",
+        description="Write, check and follow up Community Value Charters.",
+    )
+    parser.add_argument("--version", action="version", version=f"charterdsl {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="check charters and report every problem")
+    check.add_argument("files", nargs="+", metavar="CHARTER")
+    check.add_argument("--search-path", action="append", default=[], metavar="DIR",
+                       help="another folder where 'use catalogue' paths may resolve")
+    check.add_argument("--approved", metavar="CATALOGUE",
+                       help="warn about metrics that are not on this approved list")
+    check.add_argument("--require-approved", action="store_true",
+                       help="with --approved: metrics not on the list are errors")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    check.set_defaults(run=cmd_check)
+
+    fmt = commands.add_parser("fmt", help="rewrite charters in the canonical layout")
+    fmt.add_argument("files", nargs="+", metavar="CHARTER")
+    fmt.add_argument("--check", action="store_true",
+                     help="change nothing; exit 1 if any file would be reformatted")
+    fmt.add_argument("--stdout", action="store_true", help="print instead of rewriting")
+    fmt.set_defaults(run=cmd_fmt)
+
+    export = commands.add_parser("export", help="write a charter as a versioned JSON document")
+    export.add_argument("file", metavar="CHARTER")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    export.set_defaults(run=cmd_export)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of exports")
+    schema.add_argument("--report", action="store_true",
+                        help="the schema of evaluation reports instead of charters")
+    schema.add_argument("-o", "--output", metavar="FILE")
+    schema.set_defaults(run=cmd_schema)
+
+    for sub in commands.choices.values():
+        _common(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except UsageError as error:
+        print(f"charter {args.command}: {error}", file=sys.stderr)
+        return USAGE
+    except CharterError as error:
+        print_diagnostics(error.diagnostics, args)
+        return FINDINGS
+    except BrokenPipeError:
+        return OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
