@@ -254,6 +254,7 @@ class Builder(Transformer[Token, Any]):
             working_year_weeks=values.pop("working_year", None),
             currency=values.pop("currency", None),
             data_coverage_percent=values.pop("coverage", None),
+            discount_rate_percent=values.pop("discount_rate", None),
         )
         return Header(
             self.text(title),
@@ -344,7 +345,7 @@ class Builder(Transformer[Token, Any]):
                 f"write it like 37.5 hours" if unit == "hour" else "write it like 46 weeks",
             )
             return quantity.magnitude
-        return quantity.magnitude * factor
+        return units.convert(quantity.magnitude, factor)
 
     def currency(self, meta: Meta, children: list[Token]) -> Clause:
         if children[0] != "GBP":
@@ -355,6 +356,9 @@ class Builder(Transformer[Token, Any]):
                 "charters are written in GBP (£)",
             )
         return self.clause("currency", str(children[0]), meta)
+
+    def discount_rate(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("discount_rate", self.bounded_percent(children[0]), meta)
 
     def coverage(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("coverage", self.bounded_percent(children[0]), meta)
@@ -469,6 +473,7 @@ class Builder(Transformer[Token, Any]):
             eligibility=values.get("eligibility"),
             proxy=values.get("proxy"),
             adjustments=Adjustments(**adjustments),
+            benefit_years=values.get("benefit_years"),
             theme=values.get("theme"),
             counting_rule=values.get("counting_rule"),
             description=values.get("description"),
@@ -528,6 +533,9 @@ class Builder(Transformer[Token, Any]):
 
     def adjustment_name(self, meta: Meta, children: list[Token]) -> str:
         return str(children[0]).replace("-", "_")
+
+    def benefit_years(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("benefit_years", self.whole(children[0], "a number of years"), meta)
 
     def metric_theme(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("theme", self.name(children[0]), meta)

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 
 from charterdsl import units
 from charterdsl.errors import Diagnostic, Severity, cite
@@ -369,8 +370,10 @@ class Checker:
         if isinstance(low, Absolute) and isinstance(high, Absolute):
             factor = units.factor(high.quantity.unit or "", low.quantity.unit or "", self.week)
             if low.quantity.unit == high.quantity.unit:
-                factor = Decimal(1)
-            if factor is not None and high.quantity.magnitude * factor < low.quantity.magnitude:
+                factor = Fraction(1)
+            if factor is not None and units.convert(high.quantity.magnitude, factor) < (
+                low.quantity.magnitude
+            ):
                 self.report("CH402", "the lower bound of 'between' is larger than the upper "
                             "bound", target.span, "write the smaller amount first",
                             word="between")

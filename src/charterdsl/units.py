@@ -3,8 +3,9 @@
 Charter and data text never reaches pint's expression parser. A unit word is looked up in
 :data:`UNITS` (exact spellings only, so ``FTEs`` is an error with a hint, not a guess); pint is
 given only the definitions written in this file, and is used once per pair of units to work out
-an exact :class:`~decimal.Decimal` conversion factor, which callers then apply to plain
-decimals. Nothing here builds a pint quantity per data row.
+an exact conversion factor as a :class:`~fractions.Fraction` (a person-hour is exactly 2/75 of
+a 37.5-hour person-week), which :func:`convert` applies to plain decimals. Nothing here builds
+a pint quantity per data row.
 
 Some conversions depend on a charter's conventions: a person-week is as many person-hours as the
 charter's working week (37.5 unless the charter says otherwise), so each set of conventions gets
@@ -13,9 +14,11 @@ its own small registry.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import functools
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -106,6 +109,17 @@ def lookup(text: str) -> str | None:
     return _BY_SPELLING.get(" ".join(text.split()))
 
 
+_BY_FOLDED: dict[str, str] = {}
+for _spelling, _name in _BY_SPELLING.items():
+    _BY_FOLDED.setdefault(_spelling.casefold(), _name)
+
+
+def lookup_folded(text: str) -> str | None:
+    """:func:`lookup` ignoring case, for delivery data typed by many hands (``fte``,
+    ``Person-Weeks``). Charters use :func:`lookup`, where case is exact."""
+    return _BY_FOLDED.get(" ".join(text.split()).casefold())
+
+
 def suggest(text: str) -> str | None:
     """The accepted spelling closest to an unknown unit, for a "did you mean" hint."""
     folded = {spelling.casefold(): spelling for spelling in _BY_SPELLING}
@@ -128,19 +142,19 @@ class _Registry:
     def __init__(self, working_week_hours: Decimal) -> None:
         import pint  # the only import of pint in the package, made when a conversion is needed
 
-        self._registry: Any = pint.UnitRegistry(None, non_int_type=Decimal)
+        self._registry: Any = pint.UnitRegistry(None, non_int_type=Fraction)
         week = str(working_week_hours)
         for unit in UNITS:
             self._registry.define(f"{unit.name} = {unit.definition.format(week=week)}")
 
-    def factor(self, source: str, target: str) -> Decimal | None:
+    def factor(self, source: str, target: str) -> Fraction | None:
         registry = self._registry
         try:
-            quantity = registry.Quantity(Decimal(1), registry.Unit(source))
+            quantity = registry.Quantity(Fraction(1), registry.Unit(source))
             converted = quantity.to(registry.Unit(target))
         except Exception:  # pint's DimensionalityError and friends never leave this module
             return None
-        return Decimal(converted.magnitude)
+        return Fraction(converted.magnitude)
 
     def dimension(self, unit: str) -> str:
         return str(self._registry.Unit(unit).dimensionality)
@@ -154,11 +168,11 @@ def _registry(working_week_hours: Decimal) -> _Registry:
 @functools.lru_cache(maxsize=4096)
 def factor(
     source: str, target: str, working_week_hours: Decimal = DEFAULT_WORKING_WEEK_HOURS
-) -> Decimal | None:
+) -> Fraction | None:
     """Multiply a magnitude in ``source`` by this to express it in ``target``; ``None`` when the
     two cannot convert (different dimensions, or a unit outside the set)."""
     if source == target:
-        return Decimal(1)
+        return Fraction(1)
     if source not in BY_NAME or target not in BY_NAME:
         return None
     return _registry(working_week_hours).factor(source, target)
@@ -173,3 +187,15 @@ def convertible(
 def dimension(unit: str) -> str:
     """pint's name for a unit's dimension, for messages (``[staff]``, ``[carbon]``)."""
     return _registry(DEFAULT_WORKING_WEEK_HOURS).dimension(unit)
+
+
+# Decimal places enough that a conversion which does not come out exact (a person-hour in
+# person-weeks of 37.5 hours, a mile in km) is off by far less than any figure shown.
+_CONTEXT = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def convert(magnitude: Decimal, by: Fraction) -> Decimal:
+    """``magnitude * by``, exact whenever the result has a finite decimal form."""
+    if by.denominator == 1:
+        return magnitude * by.numerator
+    return _CONTEXT.divide(magnitude * by.numerator, Decimal(by.denominator))

@@ -1,0 +1,615 @@
+"""Delivery data: suppliers' returns read from CSV, JSON, Excel or Python records, every row
+either used or rejected with its file, row number and reason.
+
+Reading has two steps. :func:`read_records` (and the file loaders built on it) checks each row
+on its own: cells present, dates real, quantities plain finite numbers, units known. Then
+:func:`validate` checks the rows against a charter: the contract and metric exist, the unit
+converts to the metric's, the period lies inside the contract term and has ended, and no row
+repeats or overlaps another. Nothing is dropped silently: ``rows_read == len(rows) +
+len(rejections)`` always holds.
+
+Rows are many, so this module keeps per-row work small: every distinct date, unit and number
+text is parsed once and cached, and a unit conversion factor is computed once per unit and
+metric, never per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import attrs
+
+from charterdsl import units
+from charterdsl.model import Charter, MetricKind
+from charterdsl.report import Rejection
+
+FIELDS = ("contract", "metric", "period_start", "period_end", "quantity", "unit", "evidence")
+REQUIRED = ("contract", "metric", "period_start", "period_end", "quantity", "unit")
+MAX_CELL = 500  # characters of one cell; longer cells are rejected, never echoed in full
+
+
+@attrs.frozen
+class Columns:
+    """Which header names hold which field. Column names are matched without regard to case
+    or surrounding spaces."""
+
+    contract: str = "contract"
+    metric: str = "metric"
+    period_start: str = "period_start"
+    period_end: str = "period_end"
+    quantity: str = "quantity"
+    unit: str = "unit"
+    evidence: str = "evidence"
+
+    @classmethod
+    def parse(cls, pairs: Iterable[str]) -> Columns:
+        """From ``field=Header name`` pairs, as given on the command line."""
+        mapping: dict[str, str] = {}
+        for pair in pairs:
+            field, _, header = pair.partition("=")
+            if field.strip() not in FIELDS or not header.strip():
+                raise ValueError(f"'{pair}' is not FIELD=HEADER with FIELD one of "
+                                 f"{', '.join(FIELDS)}")
+            mapping[field.strip()] = header.strip()
+        return cls(**mapping)
+
+
+class DeliveryRow(NamedTuple):
+    """One accepted row. ``quantity`` is in the unit the supplier wrote (``unit``)."""
+
+    file: str
+    row: int
+    contract: str
+    metric: str
+    start: dt.date
+    end: dt.date
+    quantity: Decimal | None
+    unit: str | None
+    evidence: str | None
+
+
+@attrs.frozen
+class DeliveryData:
+    """Rows read from one or more sources, and the rows rejected while reading them."""
+
+    rows: tuple[DeliveryRow, ...]
+    rejections: tuple[Rejection, ...]
+    rows_read: int
+
+    def __add__(self, other: DeliveryData) -> DeliveryData:
+        return DeliveryData(
+            self.rows + other.rows,
+            self.rejections + other.rejections,
+            self.rows_read + other.rows_read,
+        )
+
+
+EMPTY = DeliveryData((), (), 0)
+
+
+class RowProblem(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+# ---------------------------------------------------------------------------- cells
+
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+_DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_MONTH_NAMES = {
+    name[:3]: number
+    for number, name in enumerate(
+        "january february march april may june july august september october november "
+        "december".split(),
+        start=1,
+    )
+}
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})")
+
+
+def show(text: str, limit: int = 40) -> str:
+    """A cell as it may be echoed in a message: cut short, control characters made visible."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+class CellReader:
+    """Parses cells, caching each distinct text: returns repeat the same dates and units."""
+
+    def __init__(self, day_first: bool = False) -> None:
+        self.day_first = day_first
+        self._dates: dict[str, dt.date | RowProblem] = {}
+        self._units: dict[str, str | RowProblem] = {}
+
+    def date(self, text: str, what: str) -> dt.date:
+        cached = self._dates.get(text)
+        if cached is None:
+            try:
+                cached = self._parse_date(text.strip(), what)
+            except RowProblem as problem:
+                cached = problem
+            if len(self._dates) < 100_000:
+                self._dates[text] = cached
+        if isinstance(cached, RowProblem):
+            raise RowProblem(cached.code, cached.reason.replace("{what}", what))
+        return cached
+
+    def _parse_date(self, text: str, what: str) -> dt.date:
+        if not text:
+            raise RowProblem("CH804", "{what} is missing")
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                raise RowProblem("CH804", f"{{what}} '{show(text)}' is not a date in the "
+                                 "calendar") from None
+        named = _DAY_MONTH_YEAR.fullmatch(text)
+        if named and named.group(2)[:3].lower() in _MONTH_NAMES:
+            day, month, year = int(named.group(1)), _MONTH_NAMES[named.group(2)[:3].lower()], \
+                int(named.group(3))
+            return self._checked(year, month, day, text)
+        slashed = _DMY.fullmatch(text)
+        if slashed and self.day_first:
+            return self._checked(int(slashed.group(3)), int(slashed.group(2)),
+                                 int(slashed.group(1)), text)
+        if slashed:
+            raise RowProblem("CH804", f"{{what}} '{show(text)}' could be day/month or "
+                             "month/day; write dates as 2025-04-01, or say the file puts the "
+                             "day first (--day-first)")
+        raise RowProblem("CH804", f"{{what}} '{show(text)}' is not a date like 2025-04-01")
+
+    @staticmethod
+    def _checked(year: int, month: int, day: int, text: str) -> dt.date:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            raise RowProblem("CH804", f"{{what}} '{show(text)}' is not a date in the "
+                             "calendar") from None
+
+    def quantity(self, text: str) -> Decimal:
+        stripped = text.strip()
+        if stripped.startswith("£"):
+            stripped = stripped[1:]
+        if not stripped:
+            raise RowProblem("CH810", "the quantity is missing")
+        if stripped.startswith("-") and _PLAIN_NUMBER.fullmatch(stripped[1:]):
+            raise RowProblem("CH806", f"the quantity {show(stripped)} is negative; delivery "
+                             "cannot be less than nothing")
+        if not _PLAIN_NUMBER.fullmatch(stripped):
+            raise RowProblem("CH807", f"the quantity '{show(stripped)}' is not a plain number "
+                             "(digits 0-9, an optional decimal point and thousands commas)")
+        return Decimal(stripped.replace(",", ""))
+
+    def unit(self, text: str) -> str:
+        cached = self._units.get(text)
+        if cached is None:
+            cached = self._parse_unit(text)
+            if len(self._units) < 10_000:
+                self._units[text] = cached
+        if isinstance(cached, RowProblem):
+            raise cached
+        return cached
+
+    @staticmethod
+    def _parse_unit(text: str) -> str | RowProblem:
+        written = " ".join(text.split())
+        if not written:
+            return RowProblem("CH810", "the unit is missing")
+        unit = units.lookup(written) or units.lookup_folded(written)
+        if unit is None:
+            suggestion = units.suggest(written)
+            hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+            return RowProblem("CH803", f"unknown unit '{show(written)}'{hint}")
+        return unit
+
+
+# ---------------------------------------------------------------------------- records
+
+
+def read_records(
+    records: Iterable[Mapping[str, Any]],
+    file: str = "<records>",
+    *,
+    first_row: int = 1,
+    day_first: bool = False,
+) -> DeliveryData:
+    """Rows from mappings with the field names of :data:`FIELDS`. Row numbers count from
+    ``first_row`` (2 for a CSV file, whose row 1 is the header)."""
+    reader = CellReader(day_first)
+    rows: list[DeliveryRow] = []
+    rejections: list[Rejection] = []
+    count = 0
+    for number, record in enumerate(records, start=first_row):
+        count += 1
+        try:
+            rows.append(_row(reader, record, file, number))
+        except RowProblem as problem:
+            rejections.append(_rejection(file, number, problem, record))
+    return DeliveryData(tuple(rows), tuple(rejections), count)
+
+
+def _text(record: Mapping[str, Any], field: str) -> str:
+    value = record.get(field)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise RowProblem("CH807", f"{field} is true/false, not a value")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise RowProblem("CH807", f"{field} is not a finite number")
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if len(text) > MAX_CELL:
+        raise RowProblem("CH810", f"{field} is {len(text):,} characters long; the limit is "
+                         f"{MAX_CELL}")
+    return text
+
+
+def _row(reader: CellReader, record: Mapping[str, Any], file: str, number: int) -> DeliveryRow:
+    contract = _text(record, "contract").strip()
+    metric = _text(record, "metric").strip()
+    for field, value in (("contract", contract), ("metric", metric)):
+        if not value:
+            raise RowProblem("CH810", f"the {field} is missing")
+    start = reader.date(_text(record, "period_start"), "the period start")
+    end = reader.date(_text(record, "period_end"), "the period end")
+    if end < start:
+        raise RowProblem("CH805", f"the period ends ({end}) before it starts ({start})")
+    quantity_text, unit_text = _text(record, "quantity"), _text(record, "unit")
+    evidence = _text(record, "evidence").strip() or None
+    if not quantity_text.strip() and not unit_text.strip() and evidence:
+        return DeliveryRow(file, number, contract, metric, start, end, None, None, evidence)
+    quantity = reader.quantity(quantity_text)
+    unit = reader.unit(unit_text)
+    return DeliveryRow(file, number, contract, metric, start, end, quantity, unit, evidence)
+
+
+def _rejection(file: str, number: int, problem: RowProblem, record: Mapping[str, Any]
+               ) -> Rejection:
+    contract = record.get("contract")
+    metric = record.get("metric")
+    return Rejection(
+        file,
+        number,
+        problem.code,
+        problem.reason,
+        show(str(contract)) if contract else None,
+        show(str(metric)) if metric else None,
+    )
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class FileProblem(Exception):
+    """A whole file could not be read (not a row: the file)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 with or without a byte-order mark; anything else is refused with a reason."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileProblem("CH811", f"{file} is UTF-16; save it as CSV UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FileProblem(
+            "CH811",
+            f"{file} is not UTF-8 (byte 0x{data[error.start]:02X} on line {line}); save it as "
+            "CSV UTF-8",
+        ) from None
+
+
+def read_csv_text(
+    text: str, file: str = "<csv>", columns: Columns = Columns(), *, day_first: bool = False
+) -> DeliveryData:
+    """Rows from CSV text. Each physical line is one row: a quote left open is that row's
+    error and never swallows the rows after it."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise FileProblem("CH811", f"{file} is empty")
+    header = next(csv.reader([lines[0]]))
+    positions = _header_positions(header, columns, file)
+    rejections: list[Rejection] = []
+    records = _LineRecords(lines, positions, len(header), file, rejections)
+    data = read_records(records, file, first_row=2, day_first=day_first)
+    # read_records numbers rows by position; the line numbers are what a person sees.
+    return _renumber(data, rejections, records)
+
+
+class _LineRecords:
+    """Yields one mapping per data line, rejecting lines that are not well-formed CSV rows,
+    and remembers the line number of each mapping it yields."""
+
+    def __init__(self, lines: Sequence[str], positions: Mapping[str, int], width: int,
+                 file: str, rejections: list[Rejection]) -> None:
+        self.lines, self.positions, self.width = lines, positions, width
+        self.file, self.rejections = file, rejections
+        self.line_numbers: list[int] = []
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        positions = list(self.positions.items())
+        for number in range(1, len(self.lines)):
+            line = self.lines[number]
+            row_number = number + 1
+            if not line.strip():
+                continue  # a blank line is not a row
+            cells = self._cells(line, row_number)
+            if cells is None:
+                continue
+            self.line_numbers.append(row_number)
+            yield {field: cells[index] for field, index in positions}
+
+    def _cells(self, line: str, row_number: int) -> list[str] | None:
+        if line.count('"') % 2:
+            self._reject(row_number, "CH810", "a quote is opened and not closed on this row")
+            return None
+        try:
+            cells = next(csv.reader([line], strict=True))
+        except csv.Error:
+            self._reject(row_number, "CH810", "the quoting on this row is not valid CSV")
+            return None
+        if len(cells) != self.width:
+            self._reject(row_number, "CH810", f"this row has {len(cells)} cells; the header "
+                         f"has {self.width}")
+            return None
+        return cells
+
+    def _reject(self, row: int, code: str, reason: str) -> None:
+        self.rejections.append(Rejection(self.file, row, code, reason))
+
+
+def _renumber(data: DeliveryData, early: list[Rejection], records: _LineRecords
+              ) -> DeliveryData:
+    numbers = records.line_numbers
+    rows = tuple(row._replace(row=numbers[row.row - 2]) for row in data.rows)
+    late = tuple(attrs.evolve(r, row=numbers[r.row - 2]) for r in data.rejections)
+    rejections = tuple(sorted(early + list(late), key=lambda r: r.row))
+    return DeliveryData(rows, rejections, data.rows_read + len(early))
+
+
+def _header_positions(header: Sequence[str], columns: Columns, file: str) -> dict[str, int]:
+    folded = [name.strip().casefold() for name in header]
+    duplicates = sorted({name for name in folded if name and folded.count(name) > 1})
+    if duplicates:
+        raise FileProblem("CH811", f"{file}: the header repeats the column "
+                          f"{', '.join(repr(show(d)) for d in duplicates)}")
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    for field in FIELDS:
+        wanted = getattr(columns, field).strip().casefold()
+        if wanted in folded:
+            positions[field] = folded.index(wanted)
+        elif field in REQUIRED:
+            missing.append(getattr(columns, field))
+    if missing:
+        raise FileProblem("CH811", f"{file}: the header has no column "
+                          f"{', '.join(repr(m) for m in missing)} (it has "
+                          f"{', '.join(repr(show(h)) for h in header)})")
+    return positions
+
+
+def read_json_text(text: str, file: str = "<json>", *, day_first: bool = False) -> DeliveryData:
+    """Rows from a JSON array of objects, or an object with a ``rows`` array."""
+    try:
+        document = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as error:
+        raise FileProblem("CH811", f"{file} is not valid JSON ({show(str(error), 80)})") from None
+    rows = document.get("rows") if isinstance(document, dict) else document
+    if not isinstance(rows, list):
+        raise FileProblem("CH811", f"{file}: expected a list of rows, or an object with 'rows'")
+    records = [r if isinstance(r, dict) else {"__bad__": r} for r in rows]
+    return read_records(records, file, first_row=1, day_first=day_first)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def read_file(
+    path: str | Path,
+    columns: Columns = Columns(),
+    *,
+    name: str | None = None,
+    day_first: bool = False,
+) -> DeliveryData:
+    """Rows from a ``.csv``, ``.json`` or ``.xlsx`` file, chosen by its ending."""
+    file = Path(path)
+    label = name or file.name
+    suffix = file.suffix.lower()
+    if suffix == ".xlsx":
+        from charterdsl.excel import read_xlsx
+
+        return read_xlsx(file, label, columns, day_first=day_first)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise FileProblem("CH811", f"{label} cannot be read ({error.strerror})") from None
+    text = decode_text(data, label)
+    if suffix == ".json":
+        return read_json_text(text, label, day_first=day_first)
+    return read_csv_text(text, label, columns, day_first=day_first)
+
+
+def from_frame(frame: Any, file: str = "<data frame>", *, day_first: bool = False
+               ) -> DeliveryData:
+    """Rows from a pandas or polars data frame with the standard column names."""
+    if hasattr(frame, "to_dicts"):  # polars
+        records: Iterable[Mapping[str, Any]] = frame.to_dicts()
+    elif hasattr(frame, "to_dict"):  # pandas
+        records = frame.to_dict(orient="records")
+    else:
+        raise TypeError("expected a pandas or polars DataFrame")
+    return read_records(records, file, first_row=1, day_first=day_first)
+
+
+def load(data: Any, *, day_first: bool = False) -> DeliveryData:
+    """Whatever a caller hands the evaluator, as DeliveryData: DeliveryData itself, a path, a
+    data frame, or an iterable of records."""
+    if isinstance(data, DeliveryData):
+        return data
+    if isinstance(data, str | Path):
+        return read_file(data, day_first=day_first)
+    if hasattr(data, "to_dicts") or hasattr(data, "to_dict"):
+        return from_frame(data, day_first=day_first)
+    return read_records(data, day_first=day_first)
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+@attrs.frozen
+class Validated:
+    rows: tuple[DeliveryRow, ...]  # accepted rows, quantity converted to the metric's unit
+    rejections: tuple[Rejection, ...]
+    rows_read: int
+
+    @property
+    def rows_used(self) -> int:
+        return len(self.rows)
+
+
+def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
+    """Check every row against the charter. Accepted rows come back with their quantity in
+    the metric's unit; the others are rejected with a reason."""
+    checker = _RowChecker(charter, as_of)
+    accepted: list[DeliveryRow] = []
+    rejected: list[Rejection] = list(data.rejections)
+    for row in data.rows:
+        try:
+            accepted.append(checker.check(row))
+        except RowProblem as problem:
+            rejected.append(Rejection(row.file, row.row, problem.code, problem.reason,
+                                      show(row.contract), show(row.metric)))
+    kept, repeats = _without_repeats(accepted)
+    rejected += repeats
+    rejected.sort(key=lambda r: (r.file, r.row))
+    return Validated(tuple(kept), tuple(rejected), data.rows_read)
+
+
+class _RowChecker:
+    def __init__(self, charter: Charter, as_of: dt.date) -> None:
+        self.charter = charter
+        self.as_of = as_of
+        self.contracts = {c.id: c for c in charter.contracts}
+        self.metrics = charter.metric_index
+        self.week = charter.header.conventions.working_week_hours or (
+            units.DEFAULT_WORKING_WEEK_HOURS
+        )
+        self._factors: dict[tuple[str, str], Fraction | None] = {}
+
+    def check(self, row: DeliveryRow) -> DeliveryRow:
+        contract = self.contracts.get(row.contract)
+        if contract is None:
+            raise RowProblem("CH801", f"unknown contract '{show(row.contract)}'"
+                             + _suggest(row.contract, self.contracts))
+        metric = self.metrics.get(row.metric)
+        if metric is None:
+            raise RowProblem("CH802", f"unknown metric '{show(row.metric)}'"
+                             + _suggest(row.metric, self.metrics))
+        self._check_period(row, contract.start, contract.end)
+        if metric.kind is MetricKind.RATIO:
+            raise RowProblem("CH802", f"'{row.metric}' is a ratio; report its parts "
+                             f"'{metric.numerator}' and '{metric.denominator}' instead")
+        if metric.kind is MetricKind.QUALITATIVE or row.quantity is None:
+            if metric.kind is not MetricKind.QUALITATIVE:
+                raise RowProblem("CH810", "the quantity is missing")
+            return row
+        factor = self._factor(row.unit, metric.unit, metric.id)
+        return row._replace(quantity=units.convert(row.quantity, factor), unit=metric.unit)
+
+    def _check_period(self, row: DeliveryRow, start: dt.date | None, end: dt.date | None
+                      ) -> None:
+        if start is not None and row.start < start or end is not None and row.end > end:
+            raise RowProblem("CH805", f"the period {row.start} to {row.end} is not inside the "
+                             f"contract term ({start} to {end})")
+        if row.end > self.as_of:
+            raise RowProblem("CH805", f"the period ends on {row.end}, after the as-of date "
+                             f"{self.as_of}; it has not been delivered yet")
+
+    def _factor(self, unit: str | None, metric_unit: str | None, metric: str) -> Fraction:
+        key = (unit or "", metric_unit or "")
+        if key not in self._factors:
+            self._factors[key] = (
+                units.factor(unit, metric_unit, self.week) if unit and metric_unit else None
+            )
+        factor = self._factors[key]
+        if factor is None:
+            raise RowProblem("CH803", f"{units.display(unit)} cannot be converted to "
+                             f"{units.display(metric_unit)}, the unit of metric '{metric}'")
+        return factor
+
+
+def _suggest(name: str, known: Mapping[str, object]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _without_repeats(rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Rejection]]:
+    """Drop rows that repeat or overlap an earlier row for the same contract and metric: an
+    exact repeat is a duplicate; a different quantity for the same period, or a period that
+    overlaps, is a conflict and both rows are rejected, since neither can be trusted."""
+    groups: dict[tuple[str, str], list[DeliveryRow]] = {}
+    for row in rows:
+        groups.setdefault((row.contract, row.metric), []).append(row)
+    kept: list[DeliveryRow] = []
+    rejected: list[Rejection] = []
+    for group in groups.values():
+        group.sort(key=lambda r: (r.start, r.end, r.file, r.row))
+        kept += _sweep(group, rejected)
+    return kept, rejected
+
+
+def _sweep(group: list[DeliveryRow], rejected: list[Rejection]) -> list[DeliveryRow]:
+    kept: list[tuple[int, DeliveryRow]] = []
+    bad: set[int] = set()
+    latest_end: dt.date | None = None
+    latest_index = -1
+    for index, row in enumerate(group):
+        if latest_end is not None and row.start <= latest_end:
+            previous = group[latest_index]
+            if (previous.start, previous.end, previous.quantity) == (row.start, row.end,
+                                                                      row.quantity):
+                rejected.append(_repeat(row, "CH808", f"duplicate of {_ref(previous)}"))
+                continue
+            reason = "conflicts with" if previous.start == row.start and previous.end == row.end \
+                else "overlaps"
+            rejected.append(_repeat(row, "CH809", f"{reason} {_ref(previous)} for the same "
+                                    "contract and metric"))
+            if latest_index not in bad:
+                bad.add(latest_index)
+                rejected.append(_repeat(previous, "CH809", f"{reason} {_ref(row)} for the same "
+                                        "contract and metric"))
+            continue
+        latest_end, latest_index = row.end, index
+        kept.append((index, row))
+    return [row for index, row in kept if index not in bad]
+
+
+def _ref(row: DeliveryRow) -> str:
+    return f"{row.file} row {row.row}"
+
+
+def _repeat(row: DeliveryRow, code: str, reason: str) -> Rejection:
+    return Rejection(row.file, row.row, code, reason, show(row.contract), show(row.metric))

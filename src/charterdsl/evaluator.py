@@ -1,0 +1,306 @@
+"""``evaluate(charter, data, as_of=...) -> Report``: delivery data judged against a charter.
+
+A pure function: it reads no clock (the as-of date is an argument) and changes nothing. Rows
+are validated, indexed by contract and metric once, and each target is then judged window by
+window (:mod:`charterdsl.judging`), rated at each review (:mod:`charterdsl.reviews`) and, where
+its metric has a proxy, valued in pounds (:mod:`charterdsl.valuation`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from charterdsl import delivery, units
+from charterdsl.delivery import DeliveryData, DeliveryRow, Validated
+from charterdsl.errors import DeliveryDataError, Diagnostic
+from charterdsl.formatter import target_sentence
+from charterdsl.judging import DEFAULT_BANDS, Setting, judge
+from charterdsl.measure import Series
+from charterdsl.model import (
+    Band,
+    ByDate,
+    Charter,
+    Contract,
+    EachPeriod,
+    Metric,
+    MetricKind,
+    OverContract,
+    Rule,
+    Share,
+    Target,
+)
+from charterdsl.periods import DEFAULT_FINANCIAL_YEAR_START, Span, periods
+from charterdsl.report import ContractReport, Report, ValueLine, Verdict, VerdictStatus
+from charterdsl.reviews import run_reviews
+from charterdsl.source import Span as SourceSpan
+from charterdsl.valuation import DEFAULT_DISCOUNT_RATE, group_totals, totals, value_line
+
+DEFAULT_COVERAGE = Decimal(100)
+
+Progress = Callable[[str], None]
+
+
+def evaluate(
+    charter: Charter,
+    data: Any,
+    *,
+    as_of: dt.date,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Judge every contract, target, window and review of ``charter`` on ``data`` as of a
+    date. ``data`` is :class:`DeliveryData`, a file path, a data frame or an iterable of
+    records. With ``strict``, the first rejected row raises :class:`DeliveryDataError`."""
+    loaded = delivery.load(data)
+    validated = delivery.validate(charter, loaded, as_of)
+    if strict and validated.rejections:
+        raise DeliveryDataError([_diagnostic(validated.rejections[0])])
+    return _Evaluation(charter, validated, as_of, progress).report()
+
+
+def _diagnostic(rejection: Any) -> Diagnostic:
+    return Diagnostic(rejection.code, f"{rejection.file} row {rejection.row}: {rejection.reason}")
+
+
+class _Evaluation:
+    def __init__(self, charter: Charter, validated: Validated, as_of: dt.date,
+                 progress: Progress | None) -> None:
+        self.charter, self.validated, self.as_of = charter, validated, as_of
+        self.progress = progress or (lambda message: None)
+        conventions = charter.header.conventions
+        self.fy_start = conventions.financial_year_start or DEFAULT_FINANCIAL_YEAR_START
+        self.week = conventions.working_week_hours or units.DEFAULT_WORKING_WEEK_HOURS
+        self.discount = conventions.discount_rate_percent or DEFAULT_DISCOUNT_RATE
+        self.series = _index(validated.rows)
+        self.metrics = charter.metric_index
+        self.metric_files = _metric_files(charter)
+
+    # ------------------------------------------------------------------ citations
+
+    def cite(self, span: SourceSpan | None, file: str | None = None) -> str:
+        name = file or self.charter.source_name or "<charter>"
+        return f"{name}:{span.line}" if span is not None else name
+
+    # ------------------------------------------------------------------ the report
+
+    def report(self) -> Report:
+        contracts = []
+        for number, contract in enumerate(self.charter.contracts, start=1):
+            self.progress(f"contract {number} of {len(self.charter.contracts)}: {contract.id}")
+            contracts.append(self.contract(contract))
+        values = [v for c in contracts for v in c.values]
+        outcome_of = _outcomes_by_metric(self.charter)
+        rows_used = self.validated.rows_used
+        return Report(
+            charter=self.charter.title,
+            charter_file=self.charter.source_name,
+            as_of=self.as_of,
+            rows_read=self.validated.rows_read,
+            rows_used=rows_used,
+            rows_rejected=len(self.validated.rejections),
+            contracts=tuple(contracts),
+            rejections=self.validated.rejections,
+            by_theme=group_totals(values, lambda v: (v.theme,) if v.theme else ()),
+            by_outcome=group_totals(values, lambda v: outcome_of.get(v.metric, ())),
+            totals=totals(values),
+            notes=self.notes(values),
+        )
+
+    def notes(self, values: Sequence[ValueLine]) -> tuple[str, ...]:
+        conventions = self.charter.header.conventions
+        notes = [
+            _convention("the financial year starts on", _day_month(self.fy_start),
+                        conventions.financial_year_start is None),
+            _convention("a working week is", f"{self.week} hours",
+                        conventions.working_week_hours is None),
+            _convention("the discount rate is", f"{self.discount}% a year",
+                        conventions.discount_rate_percent is None),
+            "rows for metrics with an eligibility rule (such as 'only people living in' an "
+            "area) are taken to count only what is eligible, as suppliers certify",
+        ]
+        years = sorted({v.price_year for v in values})
+        if len(years) > 1:
+            notes.append("proxies come in the prices of different years ("
+                         + ", ".join(str(y) for y in years)
+                         + "): totals are given per price year and never added together")
+        return tuple(notes)
+
+    def contract(self, contract: Contract) -> ContractReport:
+        verdicts: list[Verdict] = []
+        settings = [self.setting(contract, t) for t in self.charter.targets_for(contract)]
+        for setting in settings:
+            if setting is not None:
+                verdicts += self.verdicts(setting)
+        live = [s for s in settings if s is not None]
+        reviews = []
+        for review in self.charter.reviews_for(contract):
+            sites = {rule: self.cite(rule.span) for rule in review.rules}
+            reviews += run_reviews(review, self.cite(review.span), contract,
+                                   lambda date: self.ratings(live, date), self.as_of,
+                                   sites)
+        reviews.sort(key=lambda r: r.date)
+        values = self.values(contract)
+        return ContractReport(
+            contract.id, contract.title, contract.supplier, contract.value, contract.start,
+            contract.end, tuple(verdicts), tuple(reviews), tuple(values),
+            totals(values, contract.value),
+        )
+
+    # ------------------------------------------------------------------ targets
+
+    def setting(self, contract: Contract, target: Target) -> Setting | None:
+        metric = self.metrics.get(target.metric)
+        if metric is None or metric.kind is MetricKind.QUALITATIVE or contract.start is None:
+            return None
+        reviews = self.charter.reviews_for(contract)
+        bands: tuple[Band, ...] | None = None
+        sites: dict[Band, str] = {}
+        if reviews:
+            bands = reviews[0].bands or DEFAULT_BANDS
+            sites = {band: self.cite(band.span) if band.span else "the default bands"
+                     for band in bands}
+        coverage = (target.data_coverage_percent
+                    or self.charter.header.conventions.data_coverage_percent
+                    or DEFAULT_COVERAGE)
+        return Setting(
+            contract=contract,
+            target=target,
+            metric=metric,
+            sentence=target_sentence(target),
+            target_at=self.cite(target.span),
+            series=self.series.get((contract.id, metric.id)),
+            denominator=self._denominator(contract, target, metric),
+            excusals=self.charter.excusals_for(contract) + target.excused,
+            bands=bands,
+            band_sites=sites,
+            coverage_required=coverage,
+            working_week=self.week,
+        )
+
+    def _denominator(self, contract: Contract, target: Target, metric: Metric
+                     ) -> Series | None:
+        if isinstance(target.amount, Share):
+            other = target.amount.of_metric
+        elif metric.kind is MetricKind.RATIO and metric.denominator:
+            other = metric.denominator
+        else:
+            return None
+        return self.series.get((contract.id, other)) or Series(())
+
+    def windows(self, setting: Setting) -> list[tuple[Span, int]]:
+        """Each window of a target with the length of its whole period (for pro rata)."""
+        contract = setting.contract
+        assert contract.start is not None
+        end = contract.end or self.as_of
+        scope = setting.target.scope
+        if isinstance(scope, EachPeriod):
+            found = []
+            for period in periods(scope.period, contract.start, end, self.fy_start):
+                clipped = period.clip(contract.start, end)
+                if clipped is not None:
+                    found.append((clipped, period.days))
+            return found
+        last = scope.date if isinstance(scope, ByDate) else end
+        label = f"to {last}" if isinstance(scope, ByDate) else "over the contract"
+        window = Span(contract.start, last, label)
+        return [(window, window.days)]
+
+    def verdicts(self, setting: Setting) -> list[Verdict]:
+        found = [judge(setting, window, self.as_of, full_days=days)
+                 for window, days in self.windows(setting)]
+        start = setting.contract.start
+        assert start is not None
+        for milestone in setting.target.milestones:
+            window = Span(start, milestone.date, f"milestone by {milestone.date}")
+            found.append(judge(setting, window, self.as_of, milestone=milestone.quantity))
+        return found
+
+    def ratings(self, settings: Iterable[Setting], date: dt.date
+                ) -> list[tuple[str, str, Verdict | None]]:
+        rated = []
+        for setting in settings:
+            rated.append((setting.metric.id, setting.target_at, self.rating(setting, date)))
+        return rated
+
+    def rating(self, setting: Setting, date: dt.date) -> Verdict | None:
+        windows = self.windows(setting)
+        if isinstance(setting.target.scope, ByDate | OverContract):
+            window, days = windows[0]
+            verdict = judge(setting, window, date, full_days=days)
+        else:
+            ended = [(w, d) for w, d in windows if w.end <= date]
+            if not ended:
+                return None
+            window, days = ended[-1]
+            verdict = judge(setting, window, date, full_days=days)
+        rated = verdict.status not in (VerdictStatus.NOT_YET_DUE, VerdictStatus.EXCUSED,
+                                       VerdictStatus.INSUFFICIENT_DATA, VerdictStatus.MISSED)
+        return verdict if rated else None
+
+    # ------------------------------------------------------------------ social value
+
+    def values(self, contract: Contract) -> list[ValueLine]:
+        lines: list[ValueLine] = []
+        outcome_of = _outcomes_by_metric(self.charter)
+        for (contract_id, metric_id), series in sorted(self.series.items()):
+            metric = self.metrics.get(metric_id)
+            if contract_id != contract.id or metric is None or metric.proxy is None:
+                continue
+            if metric.record_only or metric.unit is None:
+                continue
+            line = value_line(
+                contract, metric, series, self.as_of, self.discount,
+                self.cite(metric.proxy.span, self.metric_files.get(metric.id)),
+                (metric.theme,) if metric.theme else (), outcome_of.get(metric.id, ()),
+                self.week,
+            )
+            if isinstance(line, ValueLine):
+                lines.append(line)
+        return lines
+
+
+def _index(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
+    groups: dict[tuple[str, str], list[DeliveryRow]] = {}
+    for row in rows:
+        if row.quantity is not None:
+            groups.setdefault((row.contract, row.metric), []).append(row)
+    return {key: Series(group) for key, group in groups.items()}
+
+
+def _metric_files(charter: Charter) -> dict[str, str]:
+    files = {}
+    for catalogue in charter.catalogues:
+        for metric in catalogue.metrics:
+            files.setdefault(metric.id, catalogue.source_name)
+    for metric in charter.metrics:
+        files[metric.id] = charter.source_name
+    return files
+
+
+def _outcomes_by_metric(charter: Charter) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for outcome in charter.outcomes:
+        for metric in outcome.measured_by:
+            found.setdefault(metric, []).append(outcome.id)
+    return {metric: tuple(ids) for metric, ids in found.items()}
+
+
+def _convention(what: str, value: str, defaulted: bool) -> str:
+    return f"{what} {value}" + (" (the default: the charter does not say)" if defaulted else "")
+
+
+def _day_month(start: tuple[int, int]) -> str:
+    month, day = start
+    return dt.date(2024, month, day).strftime(f"{day} %B")
+
+
+def load_data(paths: Sequence[str], columns: delivery.Columns, *, day_first: bool = False
+              ) -> DeliveryData:
+    """Read several delivery files into one set of rows."""
+    data = delivery.EMPTY
+    for path in paths:
+        data = data + delivery.read_file(path, columns, name=path, day_first=day_first)
+    return data

@@ -1,0 +1,135 @@
+"""Measuring delivery over a window of days: sums of stocks, time-weighted levels, coverage.
+
+A :class:`Series` holds the accepted rows of one contract and metric, sorted by date and
+never overlapping (overlaps are rejected when rows are validated). A row that straddles the
+edge of a window counts pro rata by days: a quarterly return of 91 days with 30 days inside a
+window brings 30/91 of its quantity. A level (FTE in post) is averaged over the days the rows
+cover, each row weighted by its days in the window, never summed.
+
+Sums of whole rows are exact decimals. A pro-rata share or an average divides, and is computed
+to :data:`PRECISION` significant digits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import attrs
+
+from charterdsl.delivery import DeliveryRow
+from charterdsl.report import RowRef
+
+PRECISION = 40
+CONTEXT = decimal.Context(prec=PRECISION, rounding=decimal.ROUND_HALF_EVEN)
+
+
+@attrs.frozen
+class Measured:
+    """What the rows say about a window: the value, the days they cover, the rows used and
+    the ones that counted only in part, as ``(row, days inside, days of the row)``."""
+
+    value: Decimal | None
+    covered_days: int
+    rows: tuple[RowRef, ...]
+    partial: tuple[tuple[RowRef, int, int], ...] = ()
+
+
+class Series:
+    """The rows of one contract and metric, ready for window queries."""
+
+    def __init__(self, rows: Iterable[DeliveryRow]) -> None:
+        ordered = sorted(rows, key=lambda r: r.start)
+        self.starts = [r.start.toordinal() for r in ordered]
+        self.ends = [r.end.toordinal() for r in ordered]
+        self.quantities = [r.quantity if r.quantity is not None else Decimal(0) for r in ordered]
+        self.refs = [RowRef(r.file, r.row) for r in ordered]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _within(self, lo: int, hi: int) -> range:
+        # Rows never overlap, so their ends are sorted like their starts.
+        first = bisect.bisect_left(self.ends, lo)
+        last = bisect.bisect_right(self.starts, hi)
+        return range(first, max(first, last))
+
+    def total(self, start: dt.date, end: dt.date) -> Measured:
+        """The sum over ``[start, end]`` of a stock, rows straddling an edge pro rata."""
+        lo, hi = start.toordinal(), end.toordinal()
+        total, covered = Decimal(0), 0
+        used: list[RowRef] = []
+        partial: list[tuple[RowRef, int, int]] = []
+        for i in self._within(lo, hi):
+            inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
+            days = self.ends[i] - self.starts[i] + 1
+            covered += inside
+            used.append(self.refs[i])
+            if inside == days:
+                total += self.quantities[i]
+            else:
+                total += CONTEXT.divide(self.quantities[i] * inside, Decimal(days))
+                partial.append((self.refs[i], inside, days))
+        return Measured(total if used else None, covered, tuple(used), tuple(partial))
+
+    def level(self, start: dt.date, end: dt.date) -> Measured:
+        """The day-weighted average over ``[start, end]`` of a level, over the days covered."""
+        lo, hi = start.toordinal(), end.toordinal()
+        weighted, covered = Decimal(0), 0
+        used: list[RowRef] = []
+        for i in self._within(lo, hi):
+            inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
+            weighted += self.quantities[i] * inside
+            covered += inside
+            used.append(self.refs[i])
+        if not covered:
+            return Measured(None, 0, ())
+        return Measured(CONTEXT.divide(weighted, Decimal(covered)), covered, tuple(used))
+
+    def level_days(self, start: dt.date, end: dt.date) -> tuple[Decimal, tuple[RowRef, ...]]:
+        """The sum of level x days over ``[start, end]``: FTE-days, for valuing a level."""
+        lo, hi = start.toordinal(), end.toordinal()
+        total = Decimal(0)
+        used: list[RowRef] = []
+        for i in self._within(lo, hi):
+            inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
+            total += self.quantities[i] * inside
+            used.append(self.refs[i])
+        return total, tuple(used)
+
+    def last_day(self) -> dt.date | None:
+        return dt.date.fromordinal(self.ends[-1]) if self.ends else None
+
+    def covered(self, start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+        """The day ranges (as ordinals) inside ``[start, end]`` that rows cover."""
+        lo, hi = start.toordinal(), end.toordinal()
+        return [
+            (max(lo, self.starts[i]), min(hi, self.ends[i])) for i in self._within(lo, hi)
+        ]
+
+
+def union_days(ranges: Sequence[tuple[int, int]]) -> int:
+    """How many days a set of closed ordinal ranges covers together."""
+    total, reach = 0, None
+    for lo, hi in sorted(ranges):
+        if reach is not None and lo <= reach:
+            if hi > reach:
+                total += hi - reach
+                reach = hi
+            continue
+        total += hi - lo + 1
+        reach = hi
+    return total
+
+
+def plain(value: Decimal, places: int | None = None) -> str:
+    """A decimal for people: no exponent, trailing zeros dropped, optionally rounded."""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_EVEN)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
