@@ -119,6 +119,7 @@ class Builder(Transformer[Token, Any]):
         """Where the code of a rule ends: a rule's text runs on over the newline, comments and
         indentation that close it, none of which a caret should underline."""
         text = self.source.text
+        end = min(end, len(text))  # the parser saw a final newline the file may not have
         while end > start:
             if text[end - 1] in " \t\n":
                 end -= 1

@@ -52,9 +52,11 @@ class Checker:
         charter: Charter,
         sources: Mapping[str, Source],
         unparsed_ids: frozenset[str] = frozenset(),
+        metrics_incomplete: bool = False,
     ) -> None:
         self.charter = charter
         self.unparsed_ids = unparsed_ids
+        self.metrics_incomplete = metrics_incomplete
         self.sources = sources
         self.diagnostics: list[Diagnostic] = []
         self.metrics = charter.metric_index
@@ -87,8 +89,8 @@ class Checker:
         )
 
     def unknown(self, kind: str, name: str, known: Iterable[str], span: Span | None) -> None:
-        if name in self.unparsed_ids:
-            return  # declared by a declaration that did not parse, already reported
+        if name in self.unparsed_ids or (kind == "metric" and self.metrics_incomplete):
+            return  # declared by a declaration or catalogue that failed, already reported
         matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
         hint = f"did you mean '{matches[0]}'?" if matches else f"declare the {kind} first"
         self.report("CH201", f"unknown {kind} '{name}'", span, hint, word=name)
@@ -475,7 +477,9 @@ def check(
     charter: Charter,
     sources: Mapping[str, Source] | None = None,
     unparsed_ids: frozenset[str] = frozenset(),
+    metrics_incomplete: bool = False,
 ) -> list[Diagnostic]:
     """Every static problem in a charter. References to ``unparsed_ids`` are not reported:
-    they name declarations that failed to parse and were reported already."""
-    return Checker(charter, sources or {}, unparsed_ids).run()
+    they name declarations that failed to parse and were reported already; nor are unknown
+    metrics when ``metrics_incomplete`` says a catalogue could not be loaded."""
+    return Checker(charter, sources or {}, unparsed_ids, metrics_incomplete).run()

@@ -8,6 +8,7 @@ option, a file that does not exist).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import TextIO
 
 from charterdsl import __version__
 from charterdsl.errors import CharterError, Diagnostic, render_all
+from charterdsl.report import Report
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -111,11 +113,64 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from charterdsl.delivery import Columns, FileProblem
+    from charterdsl.evaluator import evaluate, load_data
+    from charterdsl.loader import check_file
+
+    as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
+    try:
+        columns = Columns.parse(args.column)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    result = check_file(existing_file(args.charter), search_path=args.search_path)
+    print_diagnostics(result.diagnostics, args)
+    if not result.ok or result.charter is None:
+        return FINDINGS
+    for path in args.data:
+        existing_file(path)
+    try:
+        data = load_data(args.data, columns, day_first=args.day_first)
+    except FileProblem as problem:
+        print(f"error[{problem.code}]: {problem}", file=sys.stderr)
+        return FINDINGS
+    progress = _progress if sys.stderr.isatty() else None
+    report = evaluate(result.charter, data, as_of=as_of, strict=args.strict, progress=progress)
+    if progress is not None:
+        print("\r\x1b[K", end="", file=sys.stderr)
+    write_output(render(report, args.format, colour_enabled(args.color, sys.stdout)
+                        and args.output in (None, "-")), args.output)
+    return OK
+
+
+def _progress(message: str) -> None:
+    print(f"\r\x1b[Kevaluating {message}", end="", file=sys.stderr, flush=True)
+
+
+def render(report: Report, fmt: str, colour: bool) -> str:
+    if fmt == "json":
+        from charterdsl.serde import report_to_json
+
+        return report_to_json(report)
+    from charterdsl.renderers import RENDERERS, render_text
+
+    if fmt == "text":
+        return render_text(report, colour=colour)
+    return RENDERERS[fmt](report)
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date like 2026-04-30") from None
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
     if args.report:
-        from charterdsl.report import report_schema
+        from charterdsl.serde import report_schema
 
         schema = report_schema()
     else:
@@ -170,6 +225,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.add_argument("--search-path", action="append", default=[], metavar="DIR")
     export.set_defaults(run=cmd_export)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="judge delivery data against a charter and report verdicts and value"
+    )
+    evaluate.add_argument("charter", metavar="CHARTER")
+    evaluate.add_argument("data", nargs="+", metavar="DATA",
+                          help="delivery returns: .csv, .json or .xlsx files")
+    evaluate.add_argument("--as-of", metavar="DATE", help="evaluate as of this date "
+                          "(default: today)")
+    evaluate.add_argument("--format", choices=("text", "markdown", "html", "json", "csv"),
+                          default="text")
+    evaluate.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    evaluate.add_argument("--strict", action="store_true",
+                          help="fail (exit 1) on the first rejected row")
+    evaluate.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
+                          help="read FIELD from the column HEADER, e.g. metric=Measure")
+    evaluate.add_argument("--day-first", action="store_true",
+                          help="dates like 01/04/2025 put the day first")
+    evaluate.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    evaluate.set_defaults(run=cmd_evaluate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of exports")
     schema.add_argument("--report", action="store_true",

@@ -176,4 +176,16 @@ CODES: dict[str, str] = {
     "CH701": "invalid JSON",
     "CH702": "JSON does not match the charter schema",
     "CH703": "unsupported format version",
+    # CH8xx: delivery data, one row or one file at a time
+    "CH801": "unknown contract",
+    "CH802": "unknown or unreportable metric",
+    "CH803": "unknown unit, or a unit that does not convert",
+    "CH804": "missing, impossible or ambiguous date",
+    "CH805": "period out of order, outside the contract or not yet ended",
+    "CH806": "negative quantity",
+    "CH807": "not a plain finite number",
+    "CH808": "duplicate row",
+    "CH809": "conflicting or overlapping row",
+    "CH810": "malformed row",
+    "CH811": "file cannot be read as delivery data",
 }

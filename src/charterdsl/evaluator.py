@@ -33,8 +33,16 @@ from charterdsl.model import (
     Target,
 )
 from charterdsl.periods import DEFAULT_FINANCIAL_YEAR_START, Span, periods
-from charterdsl.report import ContractReport, Report, ValueLine, Verdict, VerdictStatus
+from charterdsl.report import (
+    ContractReport,
+    Rejection,
+    Report,
+    ValueLine,
+    Verdict,
+    VerdictStatus,
+)
 from charterdsl.reviews import run_reviews
+from charterdsl.source import Source
 from charterdsl.source import Span as SourceSpan
 from charterdsl.valuation import DEFAULT_DISCOUNT_RATE, group_totals, totals, value_line
 
@@ -61,8 +69,9 @@ def evaluate(
     return _Evaluation(charter, validated, as_of, progress).report()
 
 
-def _diagnostic(rejection: Any) -> Diagnostic:
-    return Diagnostic(rejection.code, f"{rejection.file} row {rejection.row}: {rejection.reason}")
+def _diagnostic(rejection: Rejection) -> Diagnostic:
+    return Diagnostic(rejection.code, f"row {rejection.row}: {rejection.reason}",
+                      source=Source("", rejection.file))
 
 
 class _Evaluation:

@@ -88,7 +88,8 @@ def check_source(
     sources = {source.name: source}
     sources.update({d.source.name: d.source for d in loader.diagnostics if d.source})
     sources.update(_catalogue_sources(loader))
-    found = check(charter, sources, unparsed)
+    incomplete = any(d.is_error for d in loader.diagnostics)
+    found = check(charter, sources, unparsed, incomplete)
     return CheckResult(charter, tuple(diagnostics + loader.diagnostics + found))
 
 
