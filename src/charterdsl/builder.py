@@ -8,6 +8,7 @@ a file is reported in one run. :func:`build_document` then assembles the declara
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -84,6 +85,14 @@ _MONEY = re.compile(r"£([0-9][0-9,]*(?:\.[0-9]+)?)(bn|[kKmM])?")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 
 
+def _date_hint(text: str) -> str:
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month}; dates are written year-month-day"
+    last = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {last} days"
+
+
 @attrs.frozen
 class Clause:
     """One clause line inside a declaration, before it is folded into the declaration."""
@@ -133,7 +142,8 @@ class Builder(Transformer[Token, Any]):
 
     def token_span(self, token: Token) -> Span:
         start = self.offset + (token.start_pos or 0)
-        return self.source.span(start, start + len(token))
+        end = self.offset + token.end_pos if token.end_pos is not None else start + len(token)
+        return self.source.span(start, end)
 
     def problem(self, code: str, message: str, at: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, at, hint, source=self.source))
@@ -193,15 +203,11 @@ class Builder(Transformer[Token, Any]):
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
-            self.problem(
-                "CH401",
-                f"{token} is not a date in the calendar",
-                self.token_span(token),
-                "write dates as year-month-day, like 2025-04-01",
-            )
+            self.problem("CH401", f"{token} is not a date in the calendar",
+                         self.token_span(token), _date_hint(str(token)))
             return dt.date.min  # a stand-in the checks know not to compare again
 
-    def unit(self, token: Token) -> str | None:
+    def unit_of(self, token: Token) -> str | None:
         unit = units.lookup(str(token))
         if unit is None:
             suggestion = units.suggest(str(token))
@@ -226,10 +232,12 @@ class Builder(Transformer[Token, Any]):
             if clause.name in _REPEATABLE:
                 values.setdefault(clause.name, []).append(clause.value)
             elif clause.name in seen:
+                said = ("says what it counts" if clause.name == "counts"
+                        else f"gives '{clause.name.replace('_', ' ')}'")
                 self.diagnostics.append(
                     Diagnostic(
                         "CH203",
-                        f"this {what} gives '{clause.name.replace('_', ' ')}' twice",
+                        f"this {what} {said} twice",
                         clause.span,
                         "keep one of the two lines",
                         source=self.source,
@@ -339,11 +347,12 @@ class Builder(Transformer[Token, Any]):
     def convention(self, quantity: Quantity, unit: str, meta: Meta) -> Decimal:
         factor = units.factor(quantity.unit, unit) if quantity.unit else None
         if factor is None:
+            what = "working week" if unit == "hour" else "working year"
             self.problem(
                 "CH302",
-                f"this convention must be a number of {units.display(unit)}",
+                f"the {what} must be given in {units.display(unit)}",
                 self.span(meta),
-                f"write it like 37.5 hours" if unit == "hour" else "write it like 46 weeks",
+                "write it like 37.5 hours" if unit == "hour" else "write it like 46 weeks",
             )
             return quantity.magnitude
         return units.convert(quantity.magnitude, factor)
@@ -370,7 +379,8 @@ class Builder(Transformer[Token, Any]):
     def bounded_percent(self, token: Token) -> Decimal:
         value = self.percent(token)
         if value > 100:
-            self.problem("CH305", f"{token} is more than 100%", self.token_span(token))
+            self.problem("CH305", f"{token} is more than 100%", self.token_span(token),
+                         "a share or adjustment is at most 100%")
         return value
 
     # ------------------------------------------------------------------ catalogues
@@ -487,10 +497,10 @@ class Builder(Transformer[Token, Any]):
         return self.clause("code", value, meta)
 
     def counts_summed(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("counts", (MetricKind.SUMMED, self.unit(children[0]), None, None), meta)
+        return self.clause("counts", (MetricKind.SUMMED, self.unit_of(children[0]), None, None), meta)
 
     def counts_averaged(self, meta: Meta, children: list[Token]) -> Clause:
-        value = (MetricKind.AVERAGED, self.unit(children[0]), None, None)
+        value = (MetricKind.AVERAGED, self.unit_of(children[0]), None, None)
         return self.clause("counts", value, meta)
 
     def counts_ratio(self, meta: Meta, children: list[Token]) -> Clause:
@@ -513,7 +523,7 @@ class Builder(Transformer[Token, Any]):
         assert amount is not None and per is not None and year is not None
         proxy = Proxy(
             self.money(amount),
-            self.unit(per) or str(per),
+            self.unit_of(per) or str(per),
             self.whole(year, "a price year"),
             self.text(source) if source is not None else None,
             span=self.span(meta),
@@ -755,13 +765,19 @@ class Builder(Transformer[Token, Any]):
     def number_quantity(self, meta: Meta, children: list[Token | None]) -> Quantity:
         number, unit = children
         assert number is not None
-        return Quantity(self.number(number), self.unit(unit) if unit is not None else None)
+        return Quantity(self.number(number), self.unit_of(unit) if unit is not None else None)
 
     def money_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
         return Quantity(self.money(children[0]), "GBP")
 
     def percent_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
         return Quantity(self.percent(children[0]), "percent")
+
+    def unit(self, meta: Meta, children: list[Token]) -> Token:
+        """A unit of one or more words, as one token that spans them all."""
+        first, last = children[0], children[-1]
+        return Token("NAME", " ".join(children), start_pos=first.start_pos, line=first.line,
+                     column=first.column, end_pos=last.end_pos)
 
     def name_list(self, meta: Meta, children: list[Token]) -> list[str]:
         return [self.name(t) for t in children]
@@ -796,7 +812,8 @@ def build_declarations(source: Source) -> Built:
     if len(blocks) + len(problems) > limits.MAX_DECLARATIONS:
         span = source.span(0, 1)
         message = f"this file has more than {limits.MAX_DECLARATIONS} declarations"
-        too_many = Diagnostic("CH602", message, span, "split it into catalogues", source=source)
+        too_many = Diagnostic("CH602", message, span, "split the charter into several files, "
+                              "or move metrics into a catalogue", source=source)
         return [], [too_many], frozenset()
     builder = Builder(source)
     built: list[tuple[ParsedBlock, Any]] = []
@@ -822,8 +839,10 @@ def build_charter_with_gaps(
     for parsed, value in built:
         if isinstance(value, Header):
             if header is not None:
-                diagnostics.append(_misplaced(source, parsed, "a file holds one charter header",
-                                              "CH202", related=header.span))
+                line = header.span.line if header.span else 1
+                diagnostics.append(_misplaced(
+                    source, parsed, f"this file already has a charter line (line {line}); "
+                    "a file holds one charter", "CH202", related=header.span))
                 continue
             header = value
         elif isinstance(value, Catalogue):
@@ -835,11 +854,12 @@ def build_charter_with_gaps(
             slots.setdefault(_CHARTER_SLOTS[type(value)], []).append(value)
     if header is None:
         if built or not diagnostics:
+            first = built[0][0].block.offset if built else 0
             diagnostics.append(
                 Diagnostic(
                     "CH204",
                     "this file has no charter line",
-                    source.span(0, min(1, len(source.text))),
+                    source.span(first, min(first + 1, len(source.text))),
                     'start the file with a line like: charter "Brightwell Community Value Charter"',
                     source=source,
                 )

@@ -18,24 +18,38 @@ from charterdsl import limits
 from charterdsl.builder import build_catalogue
 from charterdsl.errors import Diagnostic
 from charterdsl.model import Catalogue, CatalogueUse
-from charterdsl.source import Source
+from charterdsl.source import Source, Span
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def display_name(path: Path) -> str:
+    """A file name for diagnostics: relative to the working folder when the file is under it,
+    so that no machine's absolute paths end up in messages or published reports."""
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def read_source(path: Path, name: str) -> Source | Diagnostic:
     """A file as a Source, or the reason it cannot be one (too large, not UTF-8, unreadable)."""
+    where = Source("", name)  # names the file in the diagnostic even though it has no text
     try:
         size = path.stat().st_size
         if size > limits.MAX_FILE_BYTES:
             return Diagnostic(
                 "CH601",
-                f"{name} is {size:,} bytes; the limit is {limits.MAX_FILE_BYTES:,}",
+                f"the file is {size:,} bytes; the limit is {limits.MAX_FILE_BYTES:,}",
                 hint="split the charter, or move metrics into a catalogue",
+                source=where,
             )
         data = path.read_bytes()
     except OSError as error:
-        return Diagnostic("CH506", f"{name} cannot be read ({error.strerror or 'unknown error'})")
+        reason = error.strerror or "unknown error"
+        return Diagnostic("CH506", f"the file cannot be read ({reason})", source=where)
     return decode(data, name)
 
 
@@ -67,6 +81,7 @@ class CatalogueLoader:
 
     roots: Sequence[_Root]
     loaded: dict[Path, Catalogue] = attrs.Factory(dict)
+    names: dict[Path, str] = attrs.Factory(dict)
     order: list[Catalogue] = attrs.Factory(list)
     diagnostics: list[Diagnostic] = attrs.Factory(list)
 
@@ -89,8 +104,9 @@ class CatalogueLoader:
             return
         path, name = found
         if path in chain:
-            self._problem("CH503", f"'{use.path}' is already being loaded: the catalogues use "
-                          "each other in a cycle", use, origin, "remove one of the 'use' lines")
+            names = [self.names[p] for p in chain[chain.index(path):]] + [name]
+            self._problem("CH503", "the catalogues use each other in a cycle: "
+                          + " uses ".join(names), use, origin, "remove one of the 'use' lines")
             return
         if len(chain) >= limits.MAX_CATALOGUE_DEPTH:
             self._problem("CH605", f"catalogues are nested more than "
@@ -103,12 +119,18 @@ class CatalogueLoader:
 
     def _read(self, path: Path, name: str, chain: tuple[Path, ...], use: CatalogueUse,
               origin: Source) -> Catalogue | None:
+        self.names[path] = name
         source = read_source(path, name)
         if isinstance(source, Diagnostic):
-            self.diagnostics.append(attrs.evolve(source, span=use.span, source=origin)
-                                    if source.source is None else source)
+            self.diagnostics.append(attrs.evolve(source, message=f"{name}: {source.message}",
+                                                 span=self._path_span(use, origin),
+                                                 source=origin))
             return None
         catalogue, problems = build_catalogue(source)
+        if catalogue is None and source.text.lstrip().startswith("charter"):
+            self._problem("CH505", f"'{use.path}' is a charter, not a catalogue", use, origin,
+                          "a catalogue starts with a line like: catalogue \"Approved metrics\"")
+            return None
         self.diagnostics += problems
         if catalogue is None:
             return None
@@ -146,6 +168,8 @@ class CatalogueLoader:
                 escaped = True
                 continue
             if candidate.is_file():
+                if index == 0:
+                    return candidate, display_name(candidate)
                 relative = candidate.relative_to(root.folder).as_posix()
                 return candidate, root.label + relative
         if escaped:
@@ -159,7 +183,21 @@ class CatalogueLoader:
 
     def _problem(self, code: str, message: str, use: CatalogueUse, origin: Source,
                  hint: str) -> None:
-        self.diagnostics.append(Diagnostic(code, message, use.span, hint, source=origin))
+        span = self._path_span(use, origin)
+        self.diagnostics.append(Diagnostic(code, message, span, hint, source=origin))
+
+    @staticmethod
+    def _path_span(use: CatalogueUse, origin: Source) -> Span | None:
+        """The quoted path of a ``use`` line, where the caret belongs."""
+        if use.span is None:
+            return None
+        opening = origin.text.find('"', use.span.start, use.span.end)
+        if opening == -1:
+            return use.span
+        closing = opening + 1
+        while closing < use.span.end and origin.text[closing] != '"':
+            closing += 2 if origin.text[closing] == "\\" else 1
+        return origin.span(opening, min(closing + 1, use.span.end))
 
 
 def _unsafe(text: str) -> str | None:

@@ -88,10 +88,12 @@ class Checker:
             Diagnostic(code, message, span, hint, severity, source, related)
         )
 
-    def unknown(self, kind: str, name: str, known: Iterable[str], span: Span | None) -> None:
+    def unknown(self, kind: str, name: str, known: Iterable[str], span: Span | None,
+                exclude: str | None = None) -> None:
         if name in self.unparsed_ids or (kind == "metric" and self.metrics_incomplete):
             return  # declared by a declaration or catalogue that failed, already reported
-        matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+        candidates = [k for k in known if k != exclude]
+        matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
         hint = f"did you mean '{matches[0]}'?" if matches else f"declare the {kind} first"
         self.report("CH201", f"unknown {kind} '{name}'", span, hint, word=name)
 
@@ -206,17 +208,18 @@ class Checker:
     def metric_definitions(self) -> None:
         for metric in self.metrics.values():
             file = self._file_of(metric)
-            if metric.kind is None:
+            if metric.kind is None and metric.id not in self.unparsed_ids:
                 self.report("CH205", f"metric '{metric.id}' does not say what it counts",
                             metric.span, "add a line like: counts FTE, averaged over time",
                             word=metric.id, file=file)
             if metric.is_ratio:
-                for part in (metric.numerator, metric.denominator):
+                for part in dict.fromkeys((metric.numerator, metric.denominator)):
                     if part is not None and part not in self.metrics:
                         self.unknown("metric", part, self.metrics, metric.span)
                     elif part == metric.id:
                         self.report("CH201", f"ratio metric '{metric.id}' refers to itself",
-                                    metric.span, word=part, file=file)
+                                    metric.span, "a ratio divides one other metric by another",
+                                    word="ratio", file=file)
             self.proxy(metric, file)
 
     def proxy(self, metric: Metric, file: str | None) -> None:
@@ -256,14 +259,16 @@ class Checker:
         weighted = [t for t in themes if t.weight_percent is not None]
         if not weighted:
             return
+        for theme in themes:
+            if theme.weight_percent is None:
+                self.report("CH403", f"theme '{theme.id}' has no weight", theme.span,
+                            "when one theme has a weight, every theme needs one",
+                            word=theme.id)
         total = sum((t.weight_percent or Decimal(0) for t in themes), Decimal(0))
-        missing = [t.id for t in themes if t.weight_percent is None]
-        if total != 100 or missing:
-            detail = f"; {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} none" \
-                if missing else ""
+        if total != 100 and all(t.weight_percent is not None for t in themes):
             self.report(
                 "CH403",
-                f"theme weights add up to {_plain(total)}%, not 100%{detail}",
+                f"theme weights add up to {_plain(total)}%, not 100%",
                 weighted[-1].span,
                 "adjust the weights so that together they make 100%",
                 word="weight",
@@ -283,8 +288,8 @@ class Checker:
         if _known(contract.start, contract.end) and contract.end < contract.start:  # type: ignore[operator]
             self.report("CH402", f"contract '{contract.id}' ends before it starts",
                         contract.span, "the term runs from the start date to the end date",
-                        word="runs")
-        if contract.start is None:
+                        word=contract.end.isoformat())  # type: ignore[union-attr]
+        if contract.start is None and contract.id not in self.unparsed_ids:
             self.report("CH205", f"contract '{contract.id}' has no term",
                         contract.span, "add a line like: runs from 2025-04-01 to 2030-03-31",
                         word=contract.id)
@@ -303,6 +308,8 @@ class Checker:
         metric = self.metrics.get(target.metric)
         if metric is None:
             self.unknown("metric", target.metric, self.metrics, target.span)
+            if contract is not None:
+                self.target_term(target, contract)
             return
         for amount in (target.amount, target.upper):
             if amount is not None:
@@ -332,7 +339,8 @@ class Checker:
         elif isinstance(amount, Share):
             denominator = self.metrics.get(amount.of_metric)
             if denominator is None:
-                self.unknown("metric", amount.of_metric, self.metrics, target.span)
+                self.unknown("metric", amount.of_metric, self.metrics, target.span,
+                             exclude=metric.id)
             elif metric.unit and denominator.unit and units.factor(
                 metric.unit, denominator.unit, self.week
             ) is None:
@@ -436,8 +444,10 @@ class Checker:
             if worse.percent > better.percent:
                 self.report(
                     "CH406",
-                    f"'{worse.rating.value}' starts at a higher share ({_plain(worse.percent)}%) "
-                    f"than '{better.rating.value}' ({_plain(better.percent)}%)",
+                    f"the band for '{worse.rating.value}' ({worse.comparison.value} "
+                    f"{_plain(worse.percent)}%) reaches above the band for "
+                    f"'{better.rating.value}' ({better.comparison.value} "
+                    f"{_plain(better.percent)}%)",
                     worse.span,
                     "a worse rating must need a lower share of what is due",
                 )
@@ -448,7 +458,9 @@ class Checker:
             end: dt.date = getattr(excusal, "end")  # noqa: B009
             if _known(start, end) and end < start:
                 self.report("CH402", "this excused period ends before it starts",
-                            getattr(excusal, "span"), word="excused")  # noqa: B009
+                            getattr(excusal, "span"),  # noqa: B009
+                            "the first date is when it starts, the second when it ends",
+                            word=end.isoformat())
 
 
 def _known(*dates: dt.date | None) -> bool:

@@ -141,7 +141,7 @@ CODES: dict[str, str] = {
     "CH107": "misplaced statement",
     # CH2xx: names and references
     "CH201": "unknown reference",
-    "CH202": "duplicate id",
+    "CH202": "duplicate declaration",
     "CH203": "repeated clause",
     "CH204": "missing charter header",
     "CH205": "missing clause",

@@ -178,9 +178,9 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
     share = _share_of_due(setting.target.comparison, delivered, due, due_upper)
     lines += _explain(setting, measured, partner, delivered, due, share, judged_days,
                       full_days, provisional)
-    status, band_at = _status(setting, share)
+    status, band, band_at = _status(setting, share)
     return attrs.evolve(verdict, status=status, delivered=delivered, due=due,
-                        due_upper=due_upper, percent_of_due=share, band_at=band_at,
+                        due_upper=due_upper, percent_of_due=share, band=band, band_at=band_at,
                         explanation=tuple(lines))
 
 
@@ -291,13 +291,17 @@ def _share_of_due(comparison: Comparison, delivered: Decimal, due: Decimal,
     return CONTEXT.divide(delivered * HUNDRED, due)
 
 
-def _status(setting: Setting, share: Decimal) -> tuple[VerdictStatus, str | None]:
+def _status(setting: Setting, share: Decimal
+            ) -> tuple[VerdictStatus, str | None, str | None]:
+    """The status for a share of due, with the band's words and its charter line."""
     if setting.bands is None:
-        return (VerdictStatus.MET if share >= HUNDRED else VerdictStatus.MISSED), None
+        met = share >= HUNDRED
+        return (VerdictStatus.MET if met else VerdictStatus.MISSED), None, None
     band = rate(share, setting.bands)
     if band is None:
-        return VerdictStatus.MISSED, None
-    return _RATING_STATUS[band.rating], setting.band_sites.get(band)
+        return VerdictStatus.MISSED, None, None
+    words = f"{band.comparison.value} {plain(band.percent)}%"
+    return _RATING_STATUS[band.rating], words, setting.band_sites.get(band)
 
 
 def _explain(setting: Setting, measured: Measured, partner: Measured | None, delivered: Decimal,

@@ -14,7 +14,7 @@ import attrs
 
 from charterdsl import limits
 from charterdsl.builder import build_catalogue, build_charter_with_gaps
-from charterdsl.catalogues import CatalogueLoader, read_source
+from charterdsl.catalogues import CatalogueLoader, display_name, read_source
 from charterdsl.checks import check
 from charterdsl.errors import (
     CharterError,
@@ -60,17 +60,6 @@ def error_for(diagnostics: Sequence[Diagnostic]) -> CharterError:
     if any(d.code.startswith("CH1") for d in diagnostics if d.is_error):
         return CharterSyntaxError(diagnostics)
     return CharterValidationError(diagnostics)
-
-
-def display_name(path: Path) -> str:
-    """A file name for diagnostics: relative to the working folder when the file is under it,
-    so that no machine's absolute paths end up in messages or published reports."""
-    if not path.is_absolute():
-        return path.as_posix()
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.name
 
 
 def check_source(

@@ -133,6 +133,7 @@ class Conventions:
     working_year_weeks: Decimal | None = None
     currency: str | None = None
     data_coverage_percent: Decimal | None = None
+    discount_rate_percent: Decimal | None = None
 
 
 @attrs.frozen
@@ -227,6 +228,7 @@ class Metric:
     eligibility: Eligibility | None = None
     proxy: Proxy | None = None
     adjustments: Adjustments = Adjustments()
+    benefit_years: int | None = None  # how long one year's delivery goes on giving value
     theme: str | None = None
     counting_rule: str | None = None
     description: str | None = None

@@ -105,10 +105,13 @@ class Indentation(PostLex):
                 levels.pop()
                 yield Token.new_borrow_pos("_DEDENT", indent_text, token)
             if indent != levels[-1]:
-                choices = " or ".join(str(level) for level in reversed(open_levels))
+                nearest = sorted(open_levels, key=lambda level: abs(level - indent))[:2]
+                choices = " or ".join(str(level) for level in sorted(nearest, reverse=True))
+                tab = " (a tab counts as 4 spaces)" if "\t" in indent_text else ""
                 raise IndentationProblem(
                     token,
-                    f"this line is indented by {indent}, which lines it up with no line above",
+                    f"this line is indented by {indent}{tab}, which lines it up with no line "
+                    "above",
                     f"indent it by {choices} spaces to line it up with the lines above",
                 )
         while len(levels) > 1:
@@ -140,6 +143,12 @@ class Block:
     text: str
 
 
+def _lines_with_ends(text: str) -> list[str]:
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 @attrs.frozen
 class ParsedBlock:
     block: Block
@@ -152,7 +161,9 @@ def split_blocks(source: Source) -> list[Block]:
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     starts: list[tuple[int, int]] = []
     offset = 0
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+    # Only "\n" ends a line: str.splitlines would also break at U+2028 and other separators
+    # that the lexer reads as ordinary characters.
+    for number, line in enumerate(_lines_with_ends(text), start=1):
         first = line[:1]
         if first and first not in " \t#\n" or (not starts and line.strip()[:1] not in ("", "#")):
             starts.append((offset, number))
@@ -165,8 +176,9 @@ def split_blocks(source: Source) -> list[Block]:
 
 @attrs.frozen
 class ParsedFile:
-    """The declarations that parsed, a diagnostic for each that did not, and the ids the
-    failed ones seem to declare (so that references to them are not reported as unknown)."""
+    """The declarations that parsed, a diagnostic for each mistake, and the ids of the
+    declarations that had mistakes: references to them are not reported as unknown, nor are
+    they reported as missing a clause that may be the one that failed."""
 
     blocks: list[ParsedBlock]
     problems: list[Diagnostic]
@@ -180,12 +192,12 @@ def parse_blocks(source: Source) -> ParsedFile:
     problems: list[Diagnostic] = []
     unparsed: set[str] = set()
     for block in split_blocks(source):
+        before = len(problems)
         tree = _parse_recovering(parser, source, block, problems)
         if tree is not None:
             parsed.append(ParsedBlock(block, tree))
-            continue
         words = block.text.split(None, 2)
-        if len(words) > 1:
+        if len(problems) > before and len(words) > 1:
             unparsed.add(words[1])
     return ParsedFile(parsed, problems, frozenset(unparsed))
 
@@ -311,6 +323,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "measured": ('measured by',),
     "runs": ('runs from',),
     "needs": ('needs data for at least',),
+    "discount": ('discount rate',),
+    "benefits": ('benefits last',),
 }
 
 # The declaration or clause a line sits under, for "X is not a metric clause".
@@ -406,19 +420,22 @@ class SyntaxProblem:
             hint = 'a backslash is only allowed inside quoted text, before " or \\'
         elif unicodedata.category(ch).startswith(("C", "Z")):
             hint = "remove this invisible or control character"
+        elif not ch.isalnum():
+            hint = "put text with symbols inside quotes, like \"Parks & gardens\""
         return Diagnostic(code, message, span, hint, source=self.source)
 
     def _token(self, error: UnexpectedToken) -> Diagnostic:
         token: Token = error.token
-        expected = {name for name in error.expected if not name.startswith("__")}
+        expected = {name for name in _accepted(error) if not name.startswith("__")}
         keywords = self._keywords(expected)
         if token.type == "$END":
             return self._at_end(expected)
         if token.type == "_INDENT":
+            tab = " (with a tab, which counts as 4 spaces)" if "\t" in str(token) else ""
             return self._at(
                 token,
                 "CH104",
-                "this line is indented, but the line above does not open a block",
+                f"this line is indented{tab}, but the line above does not open a block",
                 "indent a line only under a declaration or clause that takes clauses",
             )
         word = None if token.type in _LAYOUT else self._word(token)
@@ -446,9 +463,25 @@ class SyntaxProblem:
             )
         wanted = self._describe(expected, keywords)
         before = self._words_before(token)
-        where = f" after '{before}'" if before else ""
+        where = f" after '{_clip(before)}'" if before else ""
         message = f"expected {wanted}{where}, found {found}"
-        return self._at(token, "CH101", message, hint, width)
+        return self._at(token, "CH101", message, hint or self._slip_hint(token, before),
+                        width)
+
+    def _slip_hint(self, token: Token, before: str) -> str | None:
+        """A hint for the slips officers make most: a space inside a sum of money or a
+        percentage, a date written the British way, "each year"."""
+        after = self.block.text[token.end_pos or 0 :].lstrip(" \t")
+        word = str(token).lower()
+        if word in ("m", "k", "bn", "million", "thousand", "billion") and before[-1:].isdigit():
+            return "write the amount with its suffix and no space, like £12m or £2.4k"
+        if token.type == "NUMBER" and after.startswith("%"):
+            return f"write the percentage with no space, like {token}%"
+        if token.type == "NUMBER" and after.startswith("/"):
+            return "write dates as year-month-day, like 2025-03-12"
+        if word == "year" and before.endswith("each"):
+            return "did you mean 'financial year'?"
+        return None
 
     def _at_end(self, expected: set[str]) -> Diagnostic:
         end = self.block.offset + len(self.block.text.rstrip())
@@ -565,6 +598,18 @@ def _show(ch: str) -> str:
     if ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z")):
         return f"'{ch}'"
     return f"U+{ord(ch):04X} {name}".rstrip()
+
+
+def _accepted(error: UnexpectedToken) -> set[str]:
+    """What the parser could take at the point of the error. An error raised by the lexer
+    lists every terminal its state may match, plus the newline it always accepts, which would
+    make every message end in "or the end of the line"; the parser's own table is exact."""
+    state = error.state
+    table = getattr(getattr(state, "parse_conf", None), "states", None)
+    stack = getattr(state, "state_stack", None)
+    if table is not None and stack:
+        return set(table[stack[-1]].keys())
+    return set(error.expected)
 
 
 def _clip(token: Token, limit: int = 40) -> str:

@@ -73,7 +73,8 @@ class Verdict:
     due_upper: Decimal | None = None  # the upper bound of a "between" target
     percent_of_due: Decimal | None = None
     coverage_percent: Decimal = Decimal(0)
-    band_at: str | None = None  # the charter line of the band that gave the status
+    band: str | None = None  # the band that gave the status, e.g. "below 90%"
+    band_at: str | None = None  # the charter line of that band
     rows_used: tuple[RowRef, ...] = ()
     rows_excluded: tuple[RowRef, ...] = ()
     explanation: tuple[str, ...] = ()

@@ -51,6 +51,7 @@ __all__ = [
     "from_json",
     "json_schema",
     "make_converter",
+    "tag",
     "to_dict",
     "to_json",
 ]
@@ -67,7 +68,9 @@ _DATE_BODY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DECIMAL = re.compile(_DECIMAL_BODY)
 _DATE = re.compile(_DATE_BODY)
 
-_MAX_INT_DIGITS = 18  # longer JSON integers are read as Decimal so int() never meets a bomb
+# Python refuses int() of longer digit strings (quadratic time); such a JSON integer is read as
+# a Decimal instead, which the schema then refuses with a path rather than a crash.
+_MAX_INT_DIGITS = 4300
 _MAX_DIAGNOSTICS = 100  # a hostile document may hold millions of errors; the first few suffice
 
 Segment = str | int
@@ -209,24 +212,24 @@ def _tuple_structure(tp: Any, converter: cattrs.Converter) -> Callable[[Any, Any
 
     def structure(value: Any, _: Any) -> tuple[Any, ...]:
         # Only a JSON array will do: a string or an object is iterable too.
-        if type(value) is not list:
+        if not isinstance(value, list):
             raise _Invalid(f"expected an array, found {_describe(value)}")
         if not homogeneous and len(value) != len(items):
             raise _Invalid(f"expected an array of {len(items)} items, found {len(value)}")
-        pairs = zip(itertools.cycle(hooks), itertools.cycle(items)) if homogeneous else zip(
-            hooks, items)
-        return _structure_items(tp, value, pairs)
+        if homogeneous:
+            return _structure_items(tp, value, [(hooks[0], items[0])] * len(value))
+        return _structure_items(tp, value, list(zip(hooks, items, strict=True)))
 
     return structure
 
 
 def _structure_items(
-    tp: Any, values: list[Any], hooks: Iterable[tuple[Callable[[Any, Any], Any], Any]]
+    tp: Any, values: list[Any], plan: list[tuple[Callable[[Any, Any], Any], Any]]
 ) -> tuple[Any, ...]:
     """Every item structured, or every item's error collected with its index."""
     result: list[Any] = []
     errors: list[Exception] = []
-    for index, (value, (hook, item)) in enumerate(zip(values, hooks)):
+    for index, (value, (hook, item)) in enumerate(zip(values, plan, strict=True)):
         try:
             result.append(hook(value, item))
         except Exception as exc:
@@ -272,21 +275,22 @@ def tag(cls: type) -> str:
 def _union_structure(tp: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
     members, optional, tags = _union_parts(tp)
     if not tags:
-        inner, inner_type = converter.get_structure_hook(members[0]), members[0]
-        return lambda value, _: None if value is None and optional else inner(value, inner_type)
+        inner: Callable[[Any, Any], Any] = converter.get_structure_hook(members[0])
+        return lambda value, _: None if value is None and optional else inner(value, members[0])
     by_tag = {name: (converter.get_structure_hook(m), m) for m, name in tags.items()}
     choices = ", ".join(json.dumps(name) for name in by_tag)
 
     def structure(value: Any, _: Any) -> Any:
         if value is None and optional:
             return None
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             raise _Invalid(f'expected an object with a "{TAG}" of {choices}, found '
                            f"{_describe(value)}")
-        name = value.get(TAG)
+        if TAG not in value:
+            raise _Invalid(f"missing required field, one of {choices}", at=(TAG,))
+        name = value[TAG]
         if type(name) is not str or name not in by_tag:
-            found = "nothing" if TAG not in value else _describe(name)
-            raise _Invalid(f"expected one of {choices}, found {found}", at=(TAG,))
+            raise _Invalid(f"expected one of {choices}, found {_describe(name)}", at=(TAG,))
         hook, member = by_tag[name]
         return hook({k: v for k, v in value.items() if k != TAG}, member)
 
@@ -303,8 +307,10 @@ def _union_unstructure(tp: Any, converter: cattrs.Converter) -> Callable[[Any], 
     def unstructure(value: Any) -> Any:
         if value is None:
             return None
-        runtime, hook, name = next(h for h in hooks if isinstance(value, h[0]))
-        return hook(value) if name is None else {TAG: name, **hook(value)}
+        for runtime, hook, name in hooks:
+            if isinstance(value, runtime):
+                return hook(value) if name is None else {TAG: name, **hook(value)}
+        raise TypeError(f"{type(value).__name__} is not a member of {tp!r}")
 
     return unstructure
 
@@ -316,11 +322,11 @@ def _omitted(cls: type) -> dict[str, Any]:
 
 
 def _class_structure(cls: type, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    inner = make_dict_structure_fn(cls, converter, **_omitted(cls))
+    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter, **_omitted(cls))
 
     def structure(value: Any, _: Any) -> Any:
         # The generated function would take a string or an array for a mapping.
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             raise _Invalid(f"expected an object, found {_describe(value)}")
         return inner(value, cls)
 
@@ -386,7 +392,7 @@ def _source(text: str | bytes, name: str) -> Source:
         return Source(text.decode("utf-8"), name)
     except UnicodeDecodeError as exc:
         source = Source(text.decode("utf-8", "replace"), name)
-        offset = len(text[: exc.start].decode("utf-8"))
+        offset = len(normalise_text(text[: exc.start].decode("utf-8")))
         span = source.span(offset, offset + 1)
         message = f"this JSON document is not valid UTF-8 (byte {exc.start})"
         raise CharterDecodeError([Diagnostic("CH701", message, span, source=source)]) from None
@@ -435,14 +441,13 @@ def _from_data(data: object, source: Source | None) -> Charter:
             charter: Charter = _converter().structure(document["charter"], Charter)
         # Any error is the document's fault: cattrs gathers them, and none may escape raw.
         except Exception as exc:
-            problems = list(itertools.islice(_problems(exc, ("charter",)), _MAX_DIAGNOSTICS + 1))
-        else:
-            return charter
+            raise CharterDecodeError(_diagnostics(_problems(exc, ("charter",)), source)) from None
+        return charter
     raise CharterDecodeError(_diagnostics(problems, source))
 
 
 def _envelope_problems(data: object) -> Iterator[_Problem]:
-    if type(data) is not dict:
+    if not isinstance(data, dict):
         yield _Problem("CH702", (), f"expected an object, found {_describe(data)}",
                        f'a charter export looks like {{"format": "{FORMAT}", "format_version": '
                        f'{FORMAT_VERSION}, "charter": {{...}}}}')
@@ -456,8 +461,8 @@ def _envelope_problems(data: object) -> Iterator[_Problem]:
         found = _describe(version) if "format_version" in data else "nothing"
         yield _Problem("CH703", ("format_version",), f"unsupported format version: {found}",
                        f"this charterdsl reads format version {FORMAT_VERSION}")
-    for key in data.keys() - {"format", "format_version", "charter"}:
-        yield _Problem("CH702", (key,), f"unknown key {_quote(key)}",
+    for key in sorted(data.keys() - {"format", "format_version", "charter"}, key=str):
+        yield _Problem("CH702", (_segment(key),), f"unknown key {_quote(str(key))}",
                        "allowed keys: format, format_version, charter", on_key=True)
     if "charter" not in data:
         yield _Problem("CH702", ("charter",), "missing required field")
@@ -465,17 +470,22 @@ def _envelope_problems(data: object) -> Iterator[_Problem]:
 
 def _problems(exc: BaseException, path: Path) -> Iterator[_Problem]:
     """One problem per leaf of cattrs' exception tree, each with its JSON path."""
-    if isinstance(exc, ClassValidationError | IterableValidationError):
-        with_notes, without = exc.group_exceptions()
-        for sub, note in with_notes:
-            segment = note.name if isinstance(exc, ClassValidationError) else note.index
-            yield from _problems(sub, (*path, segment))
-        for sub in without:
+    if isinstance(exc, ClassValidationError):
+        fields, others = exc.group_exceptions()
+        for sub, field in fields:
+            yield from _problems(sub, (*path, field.name))
+        for sub in others:
+            yield from _problems(sub, path)
+    elif isinstance(exc, IterableValidationError):
+        items, others = exc.group_exceptions()
+        for sub, item in items:
+            yield from _problems(sub, (*path, item.index))
+        for sub in others:
             yield from _problems(sub, path)
     elif isinstance(exc, ForbiddenExtraKeysError):
         allowed = ", ".join(a.name for a in attrs.fields(exc.cl) if a.eq)
-        for key in sorted(exc.extra_fields):
-            yield _Problem("CH702", (*path, key), f"unknown key {_quote(key)}",
+        for key in sorted(exc.extra_fields, key=str):
+            yield _Problem("CH702", (*path, _segment(key)), f"unknown key {_quote(str(key))}",
                            f"allowed keys: {allowed}" if allowed else None, on_key=True)
     elif isinstance(exc, _Invalid):
         yield _Problem("CH702", path + exc.at, exc.message)
@@ -523,16 +533,19 @@ class _Container:
     key_span: tuple[int, int] = (0, 0)
 
 
-def _scan(text: str) -> Iterator[_Value]:
-    """Every value of a JSON text json.loads has accepted, with its path and position.
+def _scan(text: str, enter: Callable[[Path], bool] | None = None) -> Iterator[_Value]:
+    """Every value of a JSON text json.loads has accepted, with its path and position; inside
+    only the arrays and objects ``enter`` accepts, when given.
 
     The parser keeps no positions, so on the rare path of a problem the text is read again;
     iteratively, as json.loads has already shown the nesting fits the stack but a second
     recursive walk might not."""
+    skip = json.JSONDecoder().raw_decode  # steps over a skipped array or object at C speed
     open_: list[_Container] = []
-    for match in _TOKEN.finditer(text):
+    position = 0
+    while (match := _TOKEN.match(text, position)) is not None:
         kind = match.lastgroup or ""
-        token, start, end = match.group(kind), match.start(kind), match.end(kind)
+        token, start, position = match.group(kind), match.start(kind), match.end(kind)
         top = open_[-1] if open_ else None
         if token in ("]", "}"):
             open_.pop()
@@ -540,12 +553,15 @@ def _scan(text: str) -> Iterator[_Value]:
         if token in (",", ":"):
             continue
         if top is not None and top.is_object and top.key is None:
-            top.key, top.key_span = json.loads(token), (start, end)
+            top.key, top.key_span = json.loads(token), (start, position)
             continue
-        value = _place(top, start, end, kind)
+        value = _place(top, start, position, kind)
         yield value
         if token in ("[", "{"):
-            open_.append(_Container(value.path, token == "{"))
+            if enter is None or enter(value.path):
+                open_.append(_Container(value.path, token == "{"))
+            else:
+                position = skip(text, start)[1]
 
 
 def _place(top: _Container | None, start: int, end: int, kind: str) -> _Value:
@@ -595,7 +611,7 @@ def _locate(text: str, paths: set[Path]) -> dict[Path, _Value]:
         return {}
     wanted = {path[:cut] for path in paths for cut in range(len(path) + 1)}
     found: dict[Path, _Value] = {}
-    for value in _scan(text):
+    for value in _scan(text, wanted.__contains__):
         if value.path in wanted:
             found.setdefault(value.path, value)
     return found
@@ -616,6 +632,11 @@ def _span(problem: _Problem, places: dict[Path, _Value], source: Source) -> Span
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _segment(key: object) -> Segment:
+    # JSON keys are strings; a dict handed to from_dict may hold others.
+    return key if isinstance(key, str) else repr(key)
 
 
 def _render_path(path: Path) -> str:
@@ -754,7 +775,7 @@ class _SchemaWalker:
                 default = _converter().unstructure(field.default, hints[field.name])
                 properties[field.name]["default"] = default
         result: dict[str, Any] = {"type": "object"}
-        if cls.__doc__ and not cls.__doc__.startswith(f"{cls.__name__}("):
+        if cls.__doc__:
             result["description"] = inspect.cleandoc(cls.__doc__)
         result |= {"properties": properties, "required": required, "additionalProperties": False}
         return result
