@@ -47,6 +47,7 @@ from charterdsl.model import (
     Every,
     Excusal,
     Header,
+    IndexPoint,
     KOfLast,
     Metric,
     MetricKind,
@@ -56,6 +57,7 @@ from charterdsl.model import (
     OverContract,
     Period,
     PerValue,
+    ProxiesUse,
     Proxy,
     Quantity,
     Rating,
@@ -72,21 +74,14 @@ from charterdsl.model import (
 from charterdsl.parser import ParsedBlock, comment_column, comments, parse_blocks
 from charterdsl.source import Source, Span
 
-MONTHS = {
-    name: number
-    for number, name in enumerate(
-        "january february march april may june july august september october november december"
-        .split(),
-        start=1,
-    )
-}
+MONTHS = {calendar.month_name[number].lower(): number for number in range(1, 13)}
 _MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "m": 10**6, "M": 10**6, "bn": 10**9}
 _MONEY = re.compile(r"£([0-9][0-9,]*(?:\.[0-9]+)?)(bn|[kKmM])?")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 
 
 def _date_hint(text: str) -> str:
-    year, month, day = (int(part) for part in text.split("-"))
+    year, month, _ = (int(part) for part in text.split("-"))
     if not 1 <= month <= 12:
         return f"there is no month {month}; dates are written year-month-day"
     last = calendar.monthrange(year, month)[1]
@@ -103,7 +98,9 @@ class Clause:
 
 
 # Clauses that may appear more than once; their values are collected in order.
-_REPEATABLE = frozenset({"stakeholders", "target", "excused", "review", "milestone", "band", "rule"})
+_REPEATABLE = frozenset(
+    {"stakeholders", "target", "excused", "review", "milestone", "band", "rule"}
+)
 
 
 @v_args(meta=True)
@@ -181,7 +178,7 @@ class Builder(Transformer[Token, Any]):
 
     def whole(self, token: Token, what: str) -> int:
         value = self.number(token)
-        if value != value.to_integral_value() or value < 1 and what != "day":
+        if value != value.to_integral_value() or (value < 1 and what != "day"):
             self.problem(
                 "CH305",
                 f"{what} must be a whole number of at least 1, not {token}",
@@ -264,6 +261,7 @@ class Builder(Transformer[Token, Any]):
             currency=values.pop("currency", None),
             data_coverage_percent=values.pop("coverage", None),
             discount_rate_percent=values.pop("discount_rate", None),
+            price_year=values.pop("restated", None),
         )
         return Header(
             self.text(title),
@@ -273,6 +271,7 @@ class Builder(Transformer[Token, Any]):
             status=values.get("status"),
             consultation=values.get("consultation"),
             conventions=conventions,
+            price_index=values.get("price_index", ()),
             description=values.get("description"),
             span=self.span(meta),
         )
@@ -370,6 +369,23 @@ class Builder(Transformer[Token, Any]):
     def discount_rate(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("discount_rate", self.bounded_percent(children[0]), meta)
 
+    def restated(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("restated", self.whole(children[0], "a price year"), meta)
+
+    def price_index(self, meta: Meta, children: list[IndexPoint]) -> Clause:
+        years = [point.year for point in children]
+        if len(set(years)) != len(years):
+            self.problem("CH203", "this price index gives a year twice", self.span(meta),
+                         "give each year once")
+        return self.clause("price_index", tuple(sorted(children, key=lambda p: p.year)), meta)
+
+    def index_entry(self, meta: Meta, children: list[Token]) -> IndexPoint:
+        year, value = children
+        number = self.number(value)
+        if number <= 0:
+            self.problem("CH305", "a price index must be more than 0", self.token_span(value))
+        return IndexPoint(self.whole(year, "a year"), number)
+
     def coverage(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("coverage", self.bounded_percent(children[0]), meta)
 
@@ -394,6 +410,7 @@ class Builder(Transformer[Token, Any]):
             version=values.get("version"),
             licence=values.get("licence"),
             description=values.get("description"),
+            price_index=values.get("price_index", ()),
             source_name=self.source.name,
             span=self.span(meta),
         )
@@ -403,6 +420,9 @@ class Builder(Transformer[Token, Any]):
 
     def licence(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("licence", self.text(children[0]), meta)
+
+    def proxies_decl(self, meta: Meta, children: list[Token]) -> ProxiesUse:
+        return ProxiesUse(self.text(children[0]), span=self.span(meta))
 
     def use_decl(self, meta: Meta, children: list[Token | None]) -> CatalogueUse:
         path, version = children
@@ -497,7 +517,8 @@ class Builder(Transformer[Token, Any]):
         return self.clause("code", value, meta)
 
     def counts_summed(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("counts", (MetricKind.SUMMED, self.unit_of(children[0]), None, None), meta)
+        value = (MetricKind.SUMMED, self.unit_of(children[0]), None, None)
+        return self.clause("counts", value, meta)
 
     def counts_averaged(self, meta: Meta, children: list[Token]) -> Clause:
         value = (MetricKind.AVERAGED, self.unit_of(children[0]), None, None)
@@ -747,7 +768,8 @@ class Builder(Transformer[Token, Any]):
 
     def k_of_last(self, meta: Meta, children: list[Any]) -> KOfLast:
         (rating, worse), k, n = children
-        k_value, n_value = self.whole(k, "a number of reviews"), self.whole(n, "a number of reviews")
+        k_value = self.whole(k, "a number of reviews")
+        n_value = self.whole(n, "a number of reviews")
         if k_value > n_value:
             self.problem("CH305", f"{k_value} of the last {n_value} reviews can never happen",
                          self.span(meta), "the first number must not exceed the second")
@@ -791,6 +813,7 @@ class Builder(Transformer[Token, Any]):
 # Where each top-level declaration goes in the charter, and what it is called in messages.
 _CHARTER_SLOTS: dict[type, str] = {
     CatalogueUse: "uses",
+    ProxiesUse: "proxy_uses",
     Area: "areas",
     Strength: "strengths",
     Theme: "themes",

@@ -8,19 +8,36 @@ network. Diagnostics name files as the charter wrote them, never by absolute pat
 
 from __future__ import annotations
 
+import csv
+import importlib.resources
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import attrs
 
-from charterdsl import limits
+from charterdsl import limits, units
 from charterdsl.builder import build_catalogue
 from charterdsl.errors import Diagnostic
-from charterdsl.model import Catalogue, CatalogueUse
+from charterdsl.model import Catalogue, CatalogueUse, ProxiesUse, Proxy, ProxyEntry, ProxyTable
 from charterdsl.source import Source, Span
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+BUNDLED = "bundled:"  # use catalogue "bundled:starter" names a catalogue shipped in the package
+
+
+def _bundled_folder() -> Path:
+    return Path(str(importlib.resources.files("charterdsl") / "bundled"))
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in _bundled_folder().glob("*.catalogue"))
+
+
+def bundled_path(name: str) -> Path | None:
+    """The file of a catalogue that ships with charterdsl, by its short name."""
+    return _bundled_folder() / f"{name}.catalogue" if name in bundled_names() else None
 
 
 def display_name(path: Path) -> str:
@@ -151,12 +168,31 @@ class CatalogueLoader:
                 "update the pinned version once the changes in the new catalogue are agreed",
             )
 
-    def _resolve(self, use: CatalogueUse, origin: Source, folder: Path
+    def load_proxies(self, use: ProxiesUse, origin: Source, folder: Path) -> ProxyTable | None:
+        """A proxy table the charter's users supply, as CSV with the columns code, value,
+        per_unit, price_year and source. Each bad row is reported on its own line."""
+        found = self._resolve(use, origin, folder)
+        if found is None:
+            return None
+        path, name = found
+        source = read_source(path, name)
+        if isinstance(source, Diagnostic):
+            self.diagnostics.append(attrs.evolve(source, message=f"{name}: {source.message}",
+                                                 span=self._path_span(use, origin),
+                                                 source=origin))
+            return None
+        entries, problems = read_proxy_table(source)
+        self.diagnostics += problems
+        return ProxyTable(use.path, tuple(entries))
+
+    def _resolve(self, use: CatalogueUse | ProxiesUse, origin: Source, folder: Path
                  ) -> tuple[Path, str] | None:
         text = use.path
+        if text.startswith(BUNDLED):
+            return self._bundled(use, origin)
         reason = _unsafe(text)
         if reason is not None:
-            self._problem("CH501", f"the catalogue path '{text}' {reason}", use, origin,
+            self._problem("CH501", f"the path '{text}' {reason}", use, origin,
                           "give a path relative to the charter's folder, like "
                           "catalogues/approved.catalogue")
             return None
@@ -173,21 +209,32 @@ class CatalogueLoader:
                 relative = candidate.relative_to(root.folder).as_posix()
                 return candidate, root.label + relative
         if escaped:
-            self._problem("CH501", f"the catalogue path '{text}' leads outside the charter's "
+            self._problem("CH501", f"the path '{text}' leads outside the charter's "
                           "folder", use, origin, "a link may point outside; copy the "
                           "catalogue into the charter's folder or name a search path")
         else:
-            self._problem("CH502", f"no catalogue file '{text}' was found", use, origin,
+            self._problem("CH502", f"no file '{text}' was found", use, origin,
                           "paths are relative to the folder of the file that uses them")
         return None
 
-    def _problem(self, code: str, message: str, use: CatalogueUse, origin: Source,
-                 hint: str) -> None:
+    def _bundled(self, use: CatalogueUse | ProxiesUse, origin: Source
+                 ) -> tuple[Path, str] | None:
+        name = use.path[len(BUNDLED):]
+        path = bundled_path(name)
+        if path is None:
+            known = ", ".join(f"'{BUNDLED}{n}'" for n in bundled_names())
+            self._problem("CH507", f"no catalogue '{use.path}' comes with charterdsl", use,
+                          origin, f"the bundled catalogues are {known}")
+            return None
+        return path, use.path
+
+    def _problem(self, code: str, message: str, use: CatalogueUse | ProxiesUse,
+                 origin: Source, hint: str) -> None:
         span = self._path_span(use, origin)
         self.diagnostics.append(Diagnostic(code, message, span, hint, source=origin))
 
     @staticmethod
-    def _path_span(use: CatalogueUse, origin: Source) -> Span | None:
+    def _path_span(use: CatalogueUse | ProxiesUse, origin: Source) -> Span | None:
         """The quoted path of a ``use`` line, where the caret belongs."""
         if use.span is None:
             return None
@@ -214,3 +261,50 @@ def _unsafe(text: str) -> str | None:
         return "is empty"
     return None
 
+
+
+PROXY_COLUMNS = ("code", "value", "per_unit", "price_year", "source")
+_MONEY_CELL = re.compile(r"£?([0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)")
+
+
+def read_proxy_table(source: Source) -> tuple[list[ProxyEntry], list[Diagnostic]]:
+    lines = source.text.split("\n")
+    header = [cell.strip().casefold() for cell in next(csv.reader(lines[:1]), [])]
+    missing = [c for c in PROXY_COLUMNS[:4] if c not in header]
+    if missing:
+        return [], [Diagnostic("CH508", "the proxy table has no column "
+                               + ", ".join(repr(m) for m in missing), source.span(0, 1),
+                               "its header is: " + ",".join(PROXY_COLUMNS), source=source)]
+    entries: list[ProxyEntry] = []
+    problems: list[Diagnostic] = []
+    offset = len(lines[0]) + 1
+    for number, line in enumerate(lines[1:], start=2):
+        span = source.span(offset, offset + max(1, len(line)))
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        cells = dict(zip(header, next(csv.reader([line])), strict=False))
+        entry = _proxy_entry(cells, span)
+        if isinstance(entry, str):
+            problems.append(Diagnostic("CH508", f"row {number}: {entry}", span, source=source))
+        else:
+            entries.append(entry)
+    return entries, problems
+
+
+def _proxy_entry(cells: dict[str, str], span: Span) -> ProxyEntry | str:
+    code = cells.get("code", "").strip()
+    value = _MONEY_CELL.fullmatch(cells.get("value", "").strip())
+    unit = units.lookup(cells.get("per_unit", "").strip())
+    year = cells.get("price_year", "").strip()
+    if not code:
+        return "the code is missing"
+    if value is None:
+        return f"the value {cells.get('value', '')!r} is not a sum of money like 29000 or £29,000"
+    if unit is None:
+        return f"unknown unit {cells.get('per_unit', '')!r}"
+    if not re.fullmatch(r"[0-9]{4}", year):
+        return f"the price year {year!r} is not a year like 2024"
+    source = cells.get("source", "").strip() or None
+    amount = Decimal(value.group(1).replace(",", ""))
+    return ProxyEntry(code, Proxy(amount, unit, int(year), source, span=span))

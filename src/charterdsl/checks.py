@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from charterdsl import units
 from charterdsl.errors import Diagnostic, Severity, cite
 from charterdsl.model import (
+    NARROWABLE,
     Absolute,
     Band,
     Baseline,
@@ -107,9 +111,11 @@ class Checker:
     def run(self) -> list[Diagnostic]:
         self.duplicates()
         self.catalogue_clashes()
+        self.narrowing()
         self.references()
         self.metric_definitions()
         self.theme_weights()
+        self.price_years()
         self.header_dates()
         for contract in self.charter.contracts:
             self.contract(contract)
@@ -184,6 +190,41 @@ class Checker:
                                                        base.span)),),
                 )
 
+    def narrowing(self) -> None:
+        """A charter metric that gives a catalogue code may narrow it (where, for whom, what it
+        is worth) but not change how it is counted."""
+        for metric in self.charter.metrics:
+            base = self.charter.catalogue_codes.get(metric.code or "")
+            if base is None:
+                continue
+            changed = [
+                field.name.replace("_", " ")
+                for field in attrs.fields(Metric)
+                if field.eq and field.name not in NARROWABLE
+                and getattr(metric, field.name) not in (field.default, getattr(base, field.name))
+            ]
+            if not changed:
+                continue
+            catalogue = self._catalogue_of(base)
+            what = " and ".join([", ".join(changed[:-1]), changed[-1]] if len(changed) > 1
+                                else changed)
+            self.report(
+                "CH206",
+                f"metric '{metric.id}' narrows catalogue metric {metric.code} but changes its "
+                f"{what}",
+                metric.span,
+                "a charter may narrow a catalogue metric (eligibility, proxy, adjustments, "
+                "theme) but not change how it is counted; remove the line, or drop the code",
+                word=metric.id,
+                related=(("catalogue metric", cite(self.source(catalogue), base.span)),),
+            )
+
+    def _catalogue_of(self, metric: Metric) -> str | None:
+        for catalogue in self.charter.catalogues:
+            if any(m is metric for m in catalogue.metrics):
+                return catalogue.source_name
+        return None
+
     def references(self) -> None:
         c = self.charter
         areas = {a.id for a in c.areas}
@@ -207,7 +248,7 @@ class Checker:
 
     def metric_definitions(self) -> None:
         for metric in self.metrics.values():
-            file = self._file_of(metric)
+            file = self._catalogue_of(metric)
             if metric.kind is None and metric.id not in self.unparsed_ids:
                 self.report("CH205", f"metric '{metric.id}' does not say what it counts",
                             metric.span, "add a line like: counts FTE, averaged over time",
@@ -248,11 +289,25 @@ class Checker:
                 file=file,
             )
 
-    def _file_of(self, metric: Metric) -> str | None:
-        for catalogue in self.charter.catalogues:
-            if any(m is metric for m in catalogue.metrics):
-                return catalogue.source_name
-        return None
+    def price_years(self) -> None:
+        """With ``prices restated to`` a year, every proxy of another year needs the price
+        index for both years."""
+        year = self.charter.header.conventions.price_year
+        if year is None:
+            return
+        index = self.charter.price_index
+        for metric in self.metrics.values():
+            proxy = metric.proxy
+            if proxy is None or proxy.price_year == year:
+                continue
+            for needed in (proxy.price_year, year):
+                if needed not in index:
+                    self.report("CH408", f"there is no price index for {needed}, so the proxy "
+                                f"of '{metric.id}' ({proxy.price_year} prices) cannot be "
+                                f"restated to {year} prices", proxy.span,
+                                f"add {needed} to a 'price index' line of the charter or a "
+                                "catalogue", file=self._catalogue_of(metric))
+                    break
 
     def theme_weights(self) -> None:
         themes = self.charter.themes
@@ -440,7 +495,7 @@ class Checker:
                             band.span, "keep one of the two lines")
             seen[band.rating] = band
         ordered = sorted(bands, key=lambda b: b.rating.severity)
-        for better, worse in zip(ordered, ordered[1:], strict=False):
+        for better, worse in itertools.pairwise(ordered):
             if worse.percent > better.percent:
                 self.report(
                     "CH406",

@@ -64,7 +64,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.approved and result.charter is not None:
             from charterdsl.approval import bespoke_metrics
 
-            diagnostics += bespoke_metrics(result.charter, args.approved, args.require_approved)
+            diagnostics += bespoke_metrics(result.charter, existing_file(args.approved),
+                                           args.require_approved, result.sources)
         print_diagnostics(diagnostics, args)
         if any(d.is_error for d in diagnostics):
             status = FINDINGS
@@ -166,6 +167,33 @@ def parse_date(text: str) -> dt.date:
         raise UsageError(f"--as-of {text!r} is not a date like 2026-04-30") from None
 
 
+def cmd_catalogue_check(args: argparse.Namespace) -> int:
+    from charterdsl.loader import check_catalogue_file
+
+    status = OK
+    for text in args.files:
+        result = check_catalogue_file(existing_file(text))
+        print_diagnostics(result.diagnostics, args)
+        if not result.ok:
+            status = FINDINGS
+        elif not args.quiet:
+            count = len(result.catalogue.metrics) if result.catalogue else 0
+            print(f"{text}: ok ({count} metrics)")
+    return status
+
+
+def cmd_catalogue_show(args: argparse.Namespace) -> int:
+    from charterdsl.catalogue_table import catalogue_table
+    from charterdsl.loader import check_catalogue_file
+
+    result = check_catalogue_file(existing_file(args.file))
+    print_diagnostics(result.diagnostics, args)
+    if result.catalogue is None or not result.ok:
+        return FINDINGS
+    write_output(catalogue_table(result.catalogue, args.format), None)
+    return OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -252,7 +280,19 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE")
     schema.set_defaults(run=cmd_schema)
 
-    for sub in commands.choices.values():
+    catalogue = commands.add_parser("catalogue", help="show or check approved-metric catalogues")
+    catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", metavar="COMMAND",
+                                                  required=True)
+    show = catalogue_commands.add_parser("show", help="list a catalogue's metrics as a table")
+    show.add_argument("file", metavar="CATALOGUE")
+    show.add_argument("--format", choices=("text", "markdown", "csv"), default="text")
+    show.set_defaults(run=cmd_catalogue_show)
+    check_catalogue = catalogue_commands.add_parser("check", help="check catalogue files")
+    check_catalogue.add_argument("files", nargs="+", metavar="CATALOGUE")
+    check_catalogue.add_argument("-q", "--quiet", action="store_true")
+    check_catalogue.set_defaults(run=cmd_catalogue_check)
+
+    for sub in [*commands.choices.values(), *catalogue_commands.choices.values()]:
         _common(sub)
     return parser
 

@@ -15,6 +15,7 @@ metric, never per row.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import json
@@ -105,14 +106,7 @@ class RowProblem(Exception):
 
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_MONTH_NAMES = {
-    name[:3]: number
-    for number, name in enumerate(
-        "january february march april may june july august september october november "
-        "december".split(),
-        start=1,
-    )
-}
+_MONTH_NAMES = {calendar.month_name[number][:3].lower(): number for number in range(1, 13)}
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})")
 
 
@@ -539,7 +533,7 @@ class _RowChecker:
 
     def _check_period(self, row: DeliveryRow, start: dt.date | None, end: dt.date | None
                       ) -> None:
-        if start is not None and row.start < start or end is not None and row.end > end:
+        if (start is not None and row.start < start) or (end is not None and row.end > end):
             raise RowProblem("CH805", f"the period {row.start} to {row.end} is not inside the "
                              f"contract term ({start} to {end})")
         if row.end > self.as_of:

@@ -136,7 +136,6 @@ CODES: dict[str, str] = {
     "CH102": "unexpected character",
     "CH103": "unterminated string",
     "CH104": "inconsistent indentation",
-    "CH105": "unexpected end of file",
     "CH106": "text is not valid UTF-8",
     "CH107": "misplaced statement",
     # CH2xx: names and references
@@ -145,6 +144,8 @@ CODES: dict[str, str] = {
     "CH203": "repeated clause",
     "CH204": "missing charter header",
     "CH205": "missing clause",
+    "CH206": "narrowing changes how a catalogue metric is counted",
+    "CH207": "metric not on the approved list",
     # CH3xx: quantities and units
     "CH301": "unknown unit",
     "CH302": "incompatible units",
@@ -159,6 +160,7 @@ CODES: dict[str, str] = {
     "CH405": "milestone after its target's date",
     "CH406": "rating bands out of order",
     "CH407": "period outside the contract term",
+    "CH408": "no price index for a proxy's year",
     # CH5xx: catalogues and files
     "CH501": "catalogue path leaves the charter's folder",
     "CH502": "catalogue not found",
@@ -166,11 +168,12 @@ CODES: dict[str, str] = {
     "CH504": "catalogue version mismatch",
     "CH505": "not a catalogue",
     "CH506": "file cannot be read",
+    "CH507": "bundled catalogue not found",
+    "CH508": "bad proxy table row",
     # CH6xx: limits
     "CH601": "file too large",
     "CH602": "too many declarations",
     "CH603": "name or text too long",
-    "CH604": "nesting too deep",
     "CH605": "catalogues nested too deeply",
     # CH7xx: JSON documents
     "CH701": "invalid JSON",

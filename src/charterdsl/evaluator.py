@@ -28,7 +28,6 @@ from charterdsl.model import (
     Metric,
     MetricKind,
     OverContract,
-    Rule,
     Share,
     Target,
 )
@@ -44,7 +43,13 @@ from charterdsl.report import (
 from charterdsl.reviews import run_reviews
 from charterdsl.source import Source
 from charterdsl.source import Span as SourceSpan
-from charterdsl.valuation import DEFAULT_DISCOUNT_RATE, group_totals, totals, value_line
+from charterdsl.valuation import (
+    DEFAULT_DISCOUNT_RATE,
+    Restatement,
+    group_totals,
+    totals,
+    value_line,
+)
 
 DEFAULT_COVERAGE = Decimal(100)
 
@@ -84,6 +89,10 @@ class _Evaluation:
         self.week = conventions.working_week_hours or units.DEFAULT_WORKING_WEEK_HOURS
         self.discount = conventions.discount_rate_percent or DEFAULT_DISCOUNT_RATE
         self.series = _index(validated.rows)
+        self.restatement = (
+            Restatement(conventions.price_year, charter.price_index)
+            if conventions.price_year is not None else None
+        )
         self.metrics = charter.metric_index
         self.metric_files = _metric_files(charter)
 
@@ -264,7 +273,7 @@ class _Evaluation:
                 contract, metric, series, self.as_of, self.discount,
                 self.cite(metric.proxy.span, self.metric_files.get(metric.id)),
                 (metric.theme,) if metric.theme else (), outcome_of.get(metric.id, ()),
-                self.week,
+                self.week, self.restatement,
             )
             if isinstance(line, ValueLine):
                 lines.append(line)
@@ -280,7 +289,7 @@ def _index(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
 
 
 def _metric_files(charter: Charter) -> dict[str, str]:
-    files = {}
+    files: dict[str, str] = {}
     for catalogue in charter.catalogues:
         for metric in catalogue.metrics:
             files.setdefault(metric.id, catalogue.source_name)

@@ -50,8 +50,9 @@ def check_archive(path: Path, file: str) -> None:
         raise FileProblem("CH811", f"{file} contains macros; save it as a plain .xlsx")
 
 
-def read_xlsx(path: Path, file: str, columns: Columns = Columns(), *,
+def read_xlsx(path: Path, file: str, columns: Columns | None = None, *,
               day_first: bool = False) -> DeliveryData:
+    columns = columns or Columns()
     check_archive(path, file)
     try:
         import openpyxl

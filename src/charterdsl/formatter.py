@@ -121,7 +121,6 @@ from charterdsl.model import (
     Theme,
 )
 from charterdsl.parser import comments as source_comments
-from charterdsl.parser import split_blocks
 from charterdsl.source import Source, Span
 
 __all__ = ["format_catalogue", "format_charter", "format_text"]
@@ -685,8 +684,7 @@ class _Origins:
 
     def __init__(self, source: Source | None) -> None:
         self._source = source
-        count = source.line_count if source is not None else 0
-        lines = (source.line_text(number) for number in range(1, count + 1)) if source else ()
+        lines = source.text.split("\n") if source is not None else []
         self._keys = [_clause_key(line) for line in lines]
 
     def of(self, line: _Line) -> tuple[int, ...]:
@@ -803,11 +801,19 @@ def format_text(text: str, name: str = "<string>") -> str:
     return format_charter(charter, source)
 
 
+# The first line that is neither blank nor a comment starts with ``catalogue``.
+_CATALOGUE_FILE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*catalogue\b")
+
+
 def _is_catalogue(source: Source) -> bool:
-    blocks = split_blocks(source)
-    return bool(blocks) and re.match(r"catalogue\b", blocks[0].text) is not None
+    return _CATALOGUE_FILE.match(source.text) is not None
 
 
 def _raise_errors(diagnostics: Sequence[Diagnostic]) -> None:
     if any(diagnostic.is_error for diagnostic in diagnostics):
         raise error_for(diagnostics)
+
+
+def target_sentence(target: Target) -> str:
+    """A target as the charter says it, without the metric: ``at least 25 FTE each quarter``."""
+    return f"{_bound(target)} {_scope(target.scope)}"

@@ -283,9 +283,8 @@ def _share_of_due(comparison: Comparison, delivered: Decimal, due: Decimal,
     """How far delivery goes towards what is due, as a percentage (100 means met)."""
     if comparison is Comparison.AT_MOST:
         return HUNDRED if delivered <= due else CONTEXT.divide(due * HUNDRED, delivered)
-    if comparison is Comparison.BETWEEN and upper is not None:
-        if delivered > upper:
-            return CONTEXT.divide(upper * HUNDRED, delivered)
+    if comparison is Comparison.BETWEEN and upper is not None and delivered > upper:
+        return CONTEXT.divide(upper * HUNDRED, delivered)
     if due == 0:
         return HUNDRED
     return CONTEXT.divide(delivered * HUNDRED, due)

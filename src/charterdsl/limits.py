@@ -5,6 +5,5 @@ MAX_FILE_BYTES = 4 * 1024 * 1024  # a charter or catalogue file
 MAX_DECLARATIONS = 50_000  # top-level declarations in one file
 MAX_NAME_LENGTH = 100  # characters in an id
 MAX_TEXT_LENGTH = 2_000  # characters in one quoted text
-MAX_NESTING = 4  # indentation levels: contract > target > milestone is 3
 MAX_CATALOGUE_DEPTH = 4  # catalogues that use catalogues
 MAX_JSON_BYTES = 32 * 1024 * 1024  # a JSON charter export

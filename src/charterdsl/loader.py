@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -18,10 +18,10 @@ from charterdsl.catalogues import CatalogueLoader, display_name, read_source
 from charterdsl.checks import check
 from charterdsl.errors import (
     CharterError,
-    sort_diagnostics,
     CharterSyntaxError,
     CharterValidationError,
     Diagnostic,
+    sort_diagnostics,
 )
 from charterdsl.model import Catalogue, Charter, Header
 from charterdsl.source import Source
@@ -36,6 +36,7 @@ class CheckResult:
 
     charter: Charter | None
     diagnostics: tuple[Diagnostic, ...] = attrs.field(converter=sort_diagnostics)
+    sources: Mapping[str, Source] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -73,13 +74,15 @@ def check_source(
         return CheckResult(None, tuple(diagnostics))
     loader = CatalogueLoader.for_folder(base_dir, [Path(p) for p in search_path])
     loader.load(charter.uses, source, base_dir.resolve())
-    charter = attrs.evolve(charter, catalogues=tuple(loader.order))
+    tables = [loader.load_proxies(use, source, base_dir.resolve()) for use in charter.proxy_uses]
+    charter = attrs.evolve(charter, catalogues=tuple(loader.order),
+                           proxy_tables=tuple(t for t in tables if t is not None))
     sources = {source.name: source}
     sources.update({d.source.name: d.source for d in loader.diagnostics if d.source})
     sources.update(_catalogue_sources(loader))
     incomplete = any(d.is_error for d in loader.diagnostics)
     found = check(charter, sources, unparsed, incomplete)
-    return CheckResult(charter, tuple(diagnostics + loader.diagnostics + found))
+    return CheckResult(charter, tuple(diagnostics + loader.diagnostics + found), sources)
 
 
 def _catalogue_sources(loader: CatalogueLoader) -> dict[str, Source]:

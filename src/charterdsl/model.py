@@ -134,6 +134,7 @@ class Conventions:
     currency: str | None = None
     data_coverage_percent: Decimal | None = None
     discount_rate_percent: Decimal | None = None
+    price_year: int | None = None  # restate every proxy to the prices of this year
 
 
 @attrs.frozen
@@ -145,8 +146,17 @@ class Header:
     status: StatusClause | None = None
     consultation: Consultation | None = None
     conventions: Conventions = Conventions()
+    price_index: tuple[IndexPoint, ...] = ()
     description: str | None = None
     span: Span | None = _span()
+
+
+@attrs.frozen
+class IndexPoint:
+    """One year of a price index: ``2024 at 120.2``."""
+
+    year: int
+    value: Decimal
 
 
 # ---------------------------------------------------------------------------- places, themes
@@ -456,10 +466,33 @@ class Catalogue:
     version: str | None = None
     licence: str | None = None
     description: str | None = None
+    price_index: tuple[IndexPoint, ...] = ()
     uses: tuple[CatalogueUse, ...] = ()  # catalogues this one builds on
     metrics: tuple[Metric, ...] = ()
     source_name: str = attrs.field(default="", eq=False)
     span: Span | None = _span()
+
+
+@attrs.frozen
+class ProxiesUse:
+    """``use proxies "tables/proxies.csv"``, as written."""
+
+    path: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ProxyEntry:
+    """A proxy value for one metric code, from a table the charter's users supply."""
+
+    code: str
+    proxy: Proxy
+
+
+@attrs.frozen
+class ProxyTable:
+    name: str  # the file, as the charter names it
+    entries: tuple[ProxyEntry, ...] = ()
 
 
 @attrs.frozen
@@ -479,6 +512,7 @@ class Comment:
 class Charter:
     header: Header
     uses: tuple[CatalogueUse, ...] = ()
+    proxy_uses: tuple[ProxiesUse, ...] = ()
     areas: tuple[Area, ...] = ()
     strengths: tuple[Strength, ...] = ()
     themes: tuple[Theme, ...] = ()
@@ -488,7 +522,8 @@ class Charter:
     excused: tuple[Excusal, ...] = ()
     reviews: tuple[Review, ...] = ()
     contracts: tuple[Contract, ...] = ()
-    catalogues: tuple[Catalogue, ...] = ()  # what the ``use`` lines loaded
+    catalogues: tuple[Catalogue, ...] = ()  # what the ``use catalogue`` lines loaded
+    proxy_tables: tuple[ProxyTable, ...] = ()  # what the ``use proxies`` lines loaded
     source_name: str = attrs.field(default="", eq=False)
     comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
 
@@ -501,16 +536,39 @@ class Charter:
         """Every metric the charter can use, by id: its own (each completed from the catalogue
         metric with the same code, which it narrows), then every catalogue metric it does not
         redefine."""
-        by_code = {m.code: m for c in self.catalogues for m in c.metrics if m.code}
+        by_code = self.catalogue_codes
         index: dict[str, Metric] = {}
         for metric in self.metrics:
-            base = by_code.pop(metric.code, None) if metric.code else None
+            base = by_code.get(metric.code) if metric.code else None
             index[metric.id] = narrow(base, metric) if base is not None else metric
         for catalogue in self.catalogues:
             for metric in catalogue.metrics:
-                if metric.id not in index and (metric.code is None or metric.code in by_code):
-                    index[metric.id] = metric
+                index.setdefault(metric.id, metric)
+        proxies = {e.code: e.proxy for table in self.proxy_tables for e in table.entries}
+        for ident, metric in index.items():
+            if metric.proxy is None and metric.code in proxies:
+                index[ident] = attrs.evolve(metric, proxy=proxies[metric.code])
         return index
+
+    @functools.cached_property
+    def price_index(self) -> dict[int, Decimal]:
+        """The price index by year: the charter's own points, then its catalogues'."""
+        points: dict[int, Decimal] = {}
+        for series in (self.header.price_index, *(c.price_index for c in self.catalogues)):
+            for point in series:
+                points.setdefault(point.year, point.value)
+        return points
+
+    @functools.cached_property
+    def catalogue_codes(self) -> dict[str, Metric]:
+        """Every catalogue metric with a code, by code (the first catalogue wins a clash,
+        which the checks report)."""
+        codes: dict[str, Metric] = {}
+        for catalogue in self.catalogues:
+            for metric in catalogue.metrics:
+                if metric.code:
+                    codes.setdefault(metric.code, metric)
+        return codes
 
     def metric(self, metric_id: str) -> Metric | None:
         return self.metric_index.get(metric_id)
@@ -529,6 +587,14 @@ class Charter:
 
     def excusals_for(self, contract: Contract) -> tuple[Excusal, ...]:
         return self.excused + contract.excused
+
+
+# What a charter may say differently when it narrows a catalogue metric: where and for whom it
+# counts, and what it is worth. How it is counted stays the catalogue's.
+NARROWABLE = frozenset(
+    {"id", "title", "code", "eligibility", "proxy", "adjustments", "benefit_years", "theme",
+     "description"}
+)
 
 
 def narrow(base: Metric, local: Metric) -> Metric:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 import importlib.resources
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +21,6 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lark import PostLex
 
-from charterdsl import limits
 from charterdsl.errors import Diagnostic
 from charterdsl.model import Comment
 from charterdsl.source import Source
@@ -93,10 +92,6 @@ class Indentation(PostLex):
             indent_text = token.rsplit("\n", 1)[1]
             indent = indent_text.count(" ") + indent_text.count("\t") * TAB_WIDTH
             if indent > levels[-1]:
-                if len(levels) > limits.MAX_NESTING:
-                    raise IndentationProblem(
-                        token, "nesting too deep", f"at most {limits.MAX_NESTING} levels"
-                    )
                 levels.append(indent)
                 yield Token.new_borrow_pos("_INDENT", indent_text, token)
                 continue
@@ -165,7 +160,7 @@ def split_blocks(source: Source) -> list[Block]:
     # that the lexer reads as ordinary characters.
     for number, line in enumerate(_lines_with_ends(text), start=1):
         first = line[:1]
-        if first and first not in " \t#\n" or (not starts and line.strip()[:1] not in ("", "#")):
+        if (first and first not in " \t#\n") or (not starts and line.strip()[:1] not in ("", "#")):
             starts.append((offset, number))
         offset += len(line)
     return [
@@ -325,6 +320,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "needs": ('needs data for at least',),
     "discount": ('discount rate',),
     "benefits": ('benefits last',),
+    "price": ('price index',),
+    "prices": ('prices restated to',),
 }
 
 # The declaration or clause a line sits under, for "X is not a metric clause".
@@ -398,8 +395,9 @@ class SyntaxProblem:
 
     def _character(self, error: UnexpectedCharacters) -> Diagnostic:
         text = self.block.text
-        ch = text[error.pos_in_stream]
-        start = self._offset(error.pos_in_stream)
+        position = error.pos_in_stream or 0
+        ch = text[position]
+        start = self._offset(position)
         span = self.source.span(start, start + 1)
         code, message, hint = "CH102", f"unexpected character {_show(ch)}", None
         if ch == '"':
@@ -488,7 +486,7 @@ class SyntaxProblem:
         span = self.source.span(max(self.block.offset, end - 1), max(end, self.block.offset + 1))
         wanted = self._describe(expected, self._keywords(expected))
         return Diagnostic(
-            "CH105", f"the declaration ends too early: expected {wanted}", span, None,
+            "CH101", f"the declaration ends too early: expected {wanted}", span, None,
             source=self.source,
         )
 
@@ -612,7 +610,7 @@ def _accepted(error: UnexpectedToken) -> set[str]:
     return set(error.expected)
 
 
-def _clip(token: Token, limit: int = 40) -> str:
+def _clip(token: str, limit: int = 40) -> str:
     # Echo at most a few words of what was found: input can be long, hostile or both.
     text = str(token)
     return text if len(text) <= limit else text[: limit - 1] + "…"

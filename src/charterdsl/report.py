@@ -128,6 +128,8 @@ class ValueLine:
     present_value: Decimal
     theme: str | None = None
     outcomes: tuple[str, ...] = ()
+    original_proxy: Decimal | None = None  # as the charter gives it, when restated
+    original_price_year: int | None = None
     proxy_at: str = ""
     rows_used: tuple[RowRef, ...] = ()
     explanation: tuple[str, ...] = ()

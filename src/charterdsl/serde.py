@@ -42,6 +42,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from charterdsl import limits
 from charterdsl.errors import CharterDecodeError, Diagnostic
 from charterdsl.model import Charter
+from charterdsl.report import Report
 from charterdsl.source import Source, Span, normalise_text
 
 __all__ = [
@@ -704,6 +705,45 @@ def json_schema() -> dict[str, Any]:
             "charter": charter,
         },
         "required": ["format", "format_version", "charter"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+# ---------------------------------------------------------------------------- reports
+
+REPORT_FORMAT = "charterdsl/report"
+REPORT_FORMAT_VERSION = 1
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """An evaluation report as plain JSON data, with the same conventions as charters:
+    exact decimals as strings, dates as YYYY-MM-DD, fields at their default left out."""
+    return {
+        "format": REPORT_FORMAT,
+        "format_version": REPORT_FORMAT_VERSION,
+        "report": _converter().unstructure(report, Report),
+    }
+
+
+def report_to_json(report: Report, *, indent: int | None = 2) -> str:
+    return json.dumps(report_to_dict(report), indent=indent, ensure_ascii=False) + "\n"
+
+
+def report_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of :func:`report_to_json` documents."""
+    defs: dict[str, Any] = {}
+    report = _SchemaWalker(defs).schema(Report)
+    return {
+        "$schema": _SCHEMA_DIALECT,
+        "title": "charterdsl evaluation report",
+        "type": "object",
+        "properties": {
+            "format": {"const": REPORT_FORMAT},
+            "format_version": {"const": REPORT_FORMAT_VERSION},
+            "report": report,
+        },
+        "required": ["format", "format_version", "report"],
         "additionalProperties": False,
         "$defs": defs,
     }

@@ -111,6 +111,6 @@ def _printable(ch: str) -> str:
     if ch == "\t":
         return ch
     category = unicodedata.category(ch)
-    if category in {"Cc", "Cf", "Cs", "Co", "Cn"} or category.startswith("Z") and ch != " ":
+    if category in {"Cc", "Cf", "Cs", "Co", "Cn"} or (category.startswith("Z") and ch != " "):
         return "?"
     return ch

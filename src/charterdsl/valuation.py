@@ -18,8 +18,10 @@ summed into one figure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+
+import attrs
 
 from charterdsl import units
 from charterdsl.measure import CONTEXT, Series, plain
@@ -45,12 +47,32 @@ def contract_years(contract: Contract, as_of: dt.date) -> list[tuple[int, dt.dat
     return years
 
 
+@attrs.frozen
+class Restatement:
+    """Restating proxies to one price year with a price index: a proxy of year Y is worth
+    ``proxy * index[year] / index[Y]`` in the prices of ``year``."""
+
+    year: int
+    index: Mapping[int, Decimal]
+
+    def apply(self, amount: Decimal, year: int) -> tuple[Decimal, str] | None:
+        if year == self.year or year not in self.index or self.year not in self.index:
+            return None
+        restated = CONTEXT.divide(amount * self.index[self.year], self.index[year])
+        why = (f"proxy £{plain(amount, 2)} ({year} prices) restated to {self.year} prices: "
+               f"x {plain(self.index[self.year])} / {plain(self.index[year])} "
+               f"= £{plain(restated, 2)}")
+        return restated, why
+
+
 def value_line(contract: Contract, metric: Metric, series: Series, as_of: dt.date,
                discount_percent: Decimal, proxy_at: str, themes: Sequence[str],
-               outcomes: Sequence[str], working_week: Decimal) -> ValueLine | str:
+               outcomes: Sequence[str], working_week: Decimal,
+               restatement: Restatement | None = None) -> ValueLine | str:
     """The value of one metric on one contract, or why it cannot be valued."""
     proxy = metric.proxy
-    assert proxy is not None and metric.unit is not None
+    assert proxy is not None
+    assert metric.unit is not None
     per_year: list[tuple[int, Decimal]] = []
     rows: list[RowRef] = []
     convert = _converter(metric, proxy.per_unit, working_week)
@@ -64,8 +86,9 @@ def value_line(contract: Contract, metric: Metric, series: Series, as_of: dt.dat
             rows += used
     if not per_year:
         return f"{metric.id}: no delivery to value"
-    return _line(contract, metric, per_year, tuple(rows), discount_percent, proxy_at,
-                 themes, outcomes)
+    line = _line(contract, metric, per_year, tuple(rows), discount_percent, proxy_at,
+                 themes, outcomes, restatement)
+    return line
 
 
 # Counts one contract year of a series in the proxy's unit, with the rows it used.
@@ -76,15 +99,15 @@ def _converter(metric: Metric, per_unit: str, working_week: Decimal) -> Convert 
     unit = metric.unit
     assert unit is not None
     if metric.kind is MetricKind.AVERAGED:
-        factor = units.factor(f"{unit}_year", per_unit, working_week) if (
+        per_year = units.factor(f"{unit}_year", per_unit, working_week) if (
             f"{unit}_year" in units.BY_NAME) else None
-        if factor is None:
+        if per_year is None:
             return None
 
         def level(series: Series, start: dt.date, end: dt.date
                   ) -> tuple[Decimal, tuple[RowRef, ...]]:
             unit_days, used = series.level_days(start, end)
-            return CONTEXT.divide(units.convert(unit_days, factor), DAYS_PER_YEAR), used
+            return CONTEXT.divide(units.convert(unit_days, per_year), DAYS_PER_YEAR), used
 
         return level
     factor = units.factor(unit, per_unit, working_week)
@@ -124,31 +147,40 @@ def present_value(net_by_year: Sequence[tuple[int, Decimal]], drop_off: Decimal 
 
 def _line(contract: Contract, metric: Metric, per_year: list[tuple[int, Decimal]],
           rows: tuple[RowRef, ...], discount_percent: Decimal, proxy_at: str,
-          themes: Sequence[str], outcomes: Sequence[str]) -> ValueLine:
+          themes: Sequence[str], outcomes: Sequence[str],
+          restatement: Restatement | None) -> ValueLine:
     proxy = metric.proxy
     assert proxy is not None
+    amount, price_year, restated = proxy.amount, proxy.price_year, None
+    if restatement is not None:
+        restated = restatement.apply(proxy.amount, proxy.price_year)
+        if restated is not None:
+            amount, price_year = restated[0], restatement.year
     quantity = sum((q for _, q in per_year), Decimal(0))
-    gross = quantity * proxy.amount
+    gross = quantity * amount
     factor = net_factor(metric.adjustments)
     net = gross * factor
     years = metric.benefit_years or 1
-    pv = present_value([(y, q * proxy.amount * factor) for y, q in per_year],
+    pv = present_value([(y, q * amount * factor) for y, q in per_year],
                        metric.adjustments.drop_off, years, discount_percent)
     unit = units.display(proxy.per_unit)
     explanation = (
         "quantity " + " + ".join(f"{plain(q, 2)} in year {y}" for y, q in per_year)
         + f" = {plain(quantity, 2)} {unit}",
-        f"gross = {plain(quantity, 2)} x £{plain(proxy.amount, 2)} = £{plain(gross, 2)} "
-        f"({proxy.price_year} prices)",
+        *([restated[1]] if restated else []),
+        f"gross = {plain(quantity, 2)} x £{plain(amount, 2)} = £{plain(gross, 2)} "
+        f"({price_year} prices)",
         f"net = gross x {plain(factor, 4)} after deadweight, displacement and attribution "
         f"= £{plain(net, 2)}",
         f"present value at {plain(discount_percent, 2)}% a year over {years} year(s) of "
         f"benefit = £{plain(pv, 2)}",
     )
     return ValueLine(
-        contract.id, metric.id, quantity, unit, proxy.amount, proxy.price_year, gross, net, pv,
-        theme=themes[0] if themes else None, outcomes=tuple(outcomes), proxy_at=proxy_at,
-        rows_used=rows, explanation=explanation,
+        contract.id, metric.id, quantity, unit, amount, price_year, gross, net, pv,
+        theme=themes[0] if themes else None, outcomes=tuple(outcomes),
+        original_proxy=proxy.amount if restated else None,
+        original_price_year=proxy.price_year if restated else None,
+        proxy_at=proxy_at, rows_used=rows, explanation=explanation,
     )
 
 
