@@ -172,7 +172,7 @@ def reviews() -> tuple[ReviewOutcome, ...]:
 def values() -> tuple[tuple[ValueLine, ...], tuple[ValueTotal, ...]]:
     jobs = ValueLine(
         contract="HR-2025-014", metric="local_jobs", quantity=D("21.9"), unit="FTE-year",
-        proxy=D(29000), price_year=2024, gross=D("635100"), net=D("485851.5"),
+        proxy=D(29000), per_unit="FTE-year", price_year=2024, gross=D("635100"), net=D("485851.5"),
         present_value=D("469421.739130434782608695652"), theme="jobs",
         outcomes=("more_local_work",), proxy_at="charter.charter:22", rows_used=rows(2, 7, 12, 17),
         explanation=("gross = 21.9 FTE-year x £29,000",
@@ -180,7 +180,7 @@ def values() -> tuple[tuple[ValueLine, ...], tuple[ValueTotal, ...]]:
     )
     carbon = ValueLine(
         contract="HR-2025-014", metric="carbon_saved", quantity=D("14.2"), unit="tCO2e",
-        proxy=D(245), price_year=2021, gross=D("3479"), net=D("3479"),
+        proxy=D(245), per_unit="tCO2e", price_year=2021, gross=D("3479"), net=D("3479"),
         present_value=D("3361.352657"), theme="green", proxy_at="charter.charter:31",
         rows_used=rows(8),
     )

@@ -492,8 +492,7 @@ def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
         try:
             accepted.append(checker.check(row))
         except RowProblem as problem:
-            rejected.append(Rejection(row.file, row.row, problem.code, problem.reason,
-                                      show(row.contract), show(row.metric)))
+            rejected.append(_repeat(row, problem.code, problem.reason))
     kept, repeats = _without_repeats(accepted)
     rejected += repeats
     rejected.sort(key=lambda r: (r.file, r.row))
@@ -606,4 +605,5 @@ def _ref(row: DeliveryRow) -> str:
 
 
 def _repeat(row: DeliveryRow, code: str, reason: str) -> Rejection:
-    return Rejection(row.file, row.row, code, reason, show(row.contract), show(row.metric))
+    return Rejection(row.file, row.row, code, reason, show(row.contract), show(row.metric),
+                     row.start, row.end)

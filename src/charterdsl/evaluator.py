@@ -89,6 +89,9 @@ class _Evaluation:
         self.week = conventions.working_week_hours or units.DEFAULT_WORKING_WEEK_HOURS
         self.discount = conventions.discount_rate_percent or DEFAULT_DISCOUNT_RATE
         self.series = _index(validated.rows)
+        self.rejected: dict[tuple[str | None, str | None], list[Rejection]] = {}
+        for rejection in validated.rejections:
+            self.rejected.setdefault((rejection.contract, rejection.metric), []).append(rejection)
         self.restatement = (
             Restatement(conventions.price_year, charter.price_index)
             if conventions.price_year is not None else None
@@ -196,6 +199,7 @@ class _Evaluation:
             band_sites=sites,
             coverage_required=coverage,
             working_week=self.week,
+            rejected=tuple(self.rejected.get((contract.id, metric.id), ())),
         )
 
     def _denominator(self, contract: Contract, target: Target, metric: Metric

@@ -24,7 +24,7 @@ from decimal import Decimal
 import attrs
 
 from charterdsl import units
-from charterdsl.measure import CONTEXT, Measured, Series, plain, union_days
+from charterdsl.measure import CONTEXT, Measured, Series, grouped, plain, union_days
 from charterdsl.model import (
     Absolute,
     Band,
@@ -43,7 +43,7 @@ from charterdsl.model import (
     Target,
 )
 from charterdsl.periods import Span
-from charterdsl.report import Verdict, VerdictStatus, Window
+from charterdsl.report import Rejection, RowRef, Verdict, VerdictStatus, Window
 
 HUNDRED = Decimal(100)
 
@@ -78,6 +78,7 @@ class Setting:
     band_sites: dict[Band, str]
     coverage_required: Decimal
     working_week: Decimal
+    rejected: tuple[Rejection, ...] = ()  # rows of this contract and metric that were refused
 
 
 def rate(share: Decimal, bands: Sequence[Band]) -> Band | None:
@@ -116,6 +117,10 @@ def judge(setting: Setting, window: Span, as_of: dt.date, *, full_days: int | No
 
 
 def _base(setting: Setting, window: Span) -> Verdict:
+    excluded = tuple(
+        RowRef(r.file, r.row) for r in setting.rejected
+        if r.start is None or r.end is None or (r.start <= window.end and r.end >= window.start)
+    )
     return Verdict(
         contract=setting.contract.id,
         metric=setting.metric.id,
@@ -125,6 +130,7 @@ def _base(setting: Setting, window: Span) -> Verdict:
         status=VerdictStatus.INSUFFICIENT_DATA,
         provisional=False,
         unit=_unit_label(setting),
+        rows_excluded=excluded,
     )
 
 
@@ -309,17 +315,21 @@ def _explain(setting: Setting, measured: Measured, partner: Measured | None, del
     unit = _unit_label(setting)
     rows = ", ".join(str(r.row) for r in measured.rows)
     how = "time-averaged" if setting.metric.kind is MetricKind.AVERAGED else "summed"
-    lines = [f"delivered {plain(delivered, 2)} {unit}, {how} over {len(measured.rows)} "
+    lines = [f"delivered {_amount_text(delivered, unit)}, {how} over {len(measured.rows)} "
              f"row(s) ({rows})"]
     if partner is not None and partner.value is not None and measured.value is not None:
-        lines[0] = (f"delivered {plain(measured.value, 2)} of {plain(partner.value, 2)} "
+        lines[0] = (f"delivered {grouped(measured.value)} of {grouped(partner.value)} "
                     f"= {plain(delivered, 2)}%")
     for ref, inside, days in measured.partial:
         lines.append(f"row {ref.row} counted pro rata: {inside} of its {days} days fall in "
                      "this window")
     if _pro_rata(setting) and judged_days != full_days:
         lines.append(f"due pro rata for {judged_days} of {full_days} days")
-    lines.append(f"due {plain(due, 2)} {unit}; delivered is {plain(share, 1)}% of due")
+    lines.append(f"due {_amount_text(due, unit)}; delivered is {plain(share, 1)}% of due")
     if provisional:
         lines.append("provisional: the window has not ended")
     return lines
+
+
+def _amount_text(value: Decimal, unit: str) -> str:
+    return f"{plain(value, 2)}%" if unit == "%" else f"{grouped(value)} {unit}"

@@ -133,3 +133,16 @@ def plain(value: Decimal, places: int | None = None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def grouped(value: Decimal, places: int = 2) -> str:
+    """:func:`plain` with thousands separated by commas: 1,200,000.5."""
+    text = plain(value, places)
+    whole, dot, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sign + ",".join([digits, *groups]) + dot + fraction

@@ -311,7 +311,10 @@ def _contract_blocks(contract: ContractReport) -> Iterator[Block]:
     yield Para(_contract_facts(contract))
     if contract.verdicts:
         yield Heading(3, "Verdicts")
-        yield _verdict_table(contract.verdicts)
+        shown, later = _split_future(contract.verdicts)
+        yield _verdict_table(shown)
+        if later:
+            yield Para(_future_summary(later))
         yield from _charts(contract)
     derived = [v for v in contract.verdicts if needs_derivation(v)]
     if derived:
@@ -319,8 +322,13 @@ def _contract_blocks(contract: ContractReport) -> Iterator[Block]:
         yield from (_derivation(v) for v in derived)
     if contract.reviews:
         yield Heading(3, "Reviews")
-        for review in contract.reviews:
+        held = [r for r in contract.reviews if r.held]
+        coming = [r for r in contract.reviews if not r.held]
+        for review in held + coming[:1]:
             yield from _review_blocks(review)
+        if len(coming) > 1:
+            dates = ", ".join(r.date.isoformat() for r in coming[1:])
+            yield Para(f"Later reviews: {dates}.")
     if contract.values:
         yield from _value_blocks(contract)
 
@@ -338,6 +346,22 @@ def _due(verdict: Verdict) -> str:
 
 def _pct(amount: Decimal | None) -> str:
     return "-" if amount is None else percent(amount)
+
+
+def _split_future(verdicts: Sequence[Verdict]) -> tuple[list[Verdict], list[Verdict]]:
+    """Windows that have not started yet are counted, not listed: a five-year contract has
+    dozens of them and they say nothing yet. Every one is still in the JSON and CSV reports."""
+    later = [v for v in verdicts if v.status is VerdictStatus.NOT_YET_DUE and not v.provisional
+             and v.delivered is None and not v.window.label.startswith("milestone")]
+    return [v for v in verdicts if v not in later], later
+
+
+def _future_summary(later: Sequence[Verdict]) -> str:
+    counts: dict[str, int] = {}
+    for verdict in later:
+        counts[verdict.metric] = counts.get(verdict.metric, 0) + 1
+    parts = [f"{metric} ({count})" for metric, count in counts.items()]
+    return f"Not yet due, windows still to come: {', '.join(parts)}."
 
 
 def _verdict_table(verdicts: Sequence[Verdict]) -> Table:
@@ -459,7 +483,7 @@ def _value_table(values: Sequence[ValueLine]) -> Table:
         (
             v.metric,
             quantity(v.quantity, v.unit),
-            f"{money(v.proxy)} per {v.unit}",
+            f"{money(v.proxy)} per {v.per_unit}",
             f"{v.price_year} prices",
             money(v.gross),
             money(v.net),
@@ -488,7 +512,7 @@ def _totals_table(totals: Sequence[ValueTotal]) -> Table:
 
 def _value_derivation(line: ValueLine) -> Cited:
     lines = [
-        Line("proxy", f"{money(line.proxy)} per {line.unit}, {line.price_year} prices",
+        Line("proxy", f"{money(line.proxy)} per {line.per_unit}, {line.price_year} prices",
              line.proxy_at or None),
         Line("rows", cite_rows(line.rows_used)),
     ]

@@ -47,6 +47,8 @@ class Rejection:
     reason: str
     contract: str | None = None
     metric: str | None = None
+    start: dt.date | None = None  # the period the row reported, when it could be read
+    end: dt.date | None = None
 
 
 @attrs.frozen
@@ -121,7 +123,8 @@ class ValueLine:
     metric: str
     quantity: Decimal  # in the proxy's unit
     unit: str
-    proxy: Decimal
+    proxy: Decimal  # pounds per one of per_unit
+    per_unit: str
     price_year: int
     gross: Decimal
     net: Decimal

@@ -24,7 +24,7 @@ from decimal import Decimal
 import attrs
 
 from charterdsl import units
-from charterdsl.measure import CONTEXT, Series, plain
+from charterdsl.measure import CONTEXT, Series, grouped, plain
 from charterdsl.model import Adjustments, Contract, Metric, MetricKind
 from charterdsl.periods import add_months
 from charterdsl.report import GroupTotal, RowRef, ValueLine, ValueTotal
@@ -168,15 +168,16 @@ def _line(contract: Contract, metric: Metric, per_year: list[tuple[int, Decimal]
         "quantity " + " + ".join(f"{plain(q, 2)} in year {y}" for y, q in per_year)
         + f" = {plain(quantity, 2)} {unit}",
         *([restated[1]] if restated else []),
-        f"gross = {plain(quantity, 2)} x £{plain(amount, 2)} = £{plain(gross, 2)} "
+        f"gross = {grouped(quantity)} x £{grouped(amount)} = £{grouped(gross)} "
         f"({price_year} prices)",
         f"net = gross x {plain(factor, 4)} after deadweight, displacement and attribution "
-        f"= £{plain(net, 2)}",
+        f"= £{grouped(net)}",
         f"present value at {plain(discount_percent, 2)}% a year over {years} year(s) of "
-        f"benefit = £{plain(pv, 2)}",
+        f"benefit = £{grouped(pv)}",
     )
     return ValueLine(
-        contract.id, metric.id, quantity, unit, amount, price_year, gross, net, pv,
+        contract.id, metric.id, quantity, unit, amount, units.display(proxy.per_unit, ONE),
+        price_year, gross, net, pv,
         theme=themes[0] if themes else None, outcomes=tuple(outcomes),
         original_proxy=proxy.amount if restated else None,
         original_price_year=proxy.price_year if restated else None,
