@@ -154,12 +154,25 @@ def _print_row(row: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- cold start
 
 
-def _env() -> dict[str, str]:
+def _env(pycache: Path | None) -> dict[str, str]:
+    """The environment of the timed processes. With ``pycache``, bytecode is cached there (as
+    for an installed package, whose .pyc files are written at install time) and nothing is
+    written beside the sources; without it, nothing is cached and every run compiles
+    charterdsl's modules afresh."""
     env = dict(os.environ)
     if SRC.is_dir():
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     env.pop("PYTHONSTARTUP", None)
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
+
+
+CHECK = "charter check (small charter)"
 
 
 def cold_start(runs: int, example: Path | None) -> dict[str, Any]:
@@ -167,23 +180,23 @@ def cold_start(runs: int, example: Path | None) -> dict[str, Any]:
         if example is None:
             example = Path(folder) / "small.charter"
             example.write_text(generate.SMALL_CHARTER, encoding="utf-8")
+        cached, uncached = _env(Path(folder) / "pycache"), _env(None)
+        check = [sys.executable, "-m", "charterdsl.cli", "check", str(example)]
         commands = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "python -c 'import charterdsl'": [sys.executable, "-c", "import charterdsl"],
-            "charter check (small charter)": [
-                sys.executable, "-m", "charterdsl.cli", "check", str(example),
-            ],
+            "python -c pass": ([sys.executable, "-c", "pass"], cached),
+            "python -c 'import charterdsl'": ([sys.executable, "-c", "import charterdsl"], cached),
+            CHECK: (check, cached),
+            f"{CHECK}, no bytecode cache": (check, uncached),
         }
-        env = _env()
         # One run each first, so that bytecode caches exist and the OS has the files cached:
         # what is measured is a fresh process on a machine that has run charterdsl before.
-        for name, command in commands.items():
+        for name, (command, env) in commands.items():
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed ({done.returncode}):\n{done.stderr}")
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
-            for name, command in commands.items():
+            for name, (command, env) in commands.items():
                 start = time.perf_counter()
                 subprocess.run(command, env=env, capture_output=True, check=False)
                 times[name].append(time.perf_counter() - start)
@@ -191,14 +204,15 @@ def cold_start(runs: int, example: Path | None) -> dict[str, Any]:
         name: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": len(v)}
         for name, v in times.items()
     }
-    print(f"\n{'cold start':<32} {'median s':>9} {'min s':>7} {'max s':>7}   ({runs} runs)")
-    print("-" * 62)
+    print(f"\n{'cold start (wall time)':<48} {'median s':>9} {'min s':>7} {'max s':>7}"
+          f"   ({runs} runs)")
+    print("-" * 76)
     for name, figures in result.items():
-        print(f"{name:<32} {figures['median']:>9.3f} {figures['min']:>7.3f} "
+        print(f"{name:<48} {figures['median']:>9.3f} {figures['min']:>7.3f} "
               f"{figures['max']:>7.3f}")
-    check = result["charter check (small charter)"]["median"]
-    verdict = "meets" if check < GOAL_COLD_START else "misses"
-    print(f"charter check: median {check:.3f} s {verdict} the goal of {GOAL_COLD_START} s")
+    median = result[CHECK]["median"]
+    verdict = "meets" if median < GOAL_COLD_START else "misses"
+    print(f"charter check: median {median:.3f} s {verdict} the goal of under {GOAL_COLD_START} s")
     return result
 
 

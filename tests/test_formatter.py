@@ -46,6 +46,7 @@ from charterdsl.model import (
     Every,
     Excusal,
     Header,
+    IndexPoint,
     KOfLast,
     Metric,
     MetricKind,
@@ -55,6 +56,7 @@ from charterdsl.model import (
     OverContract,
     Period,
     PerValue,
+    ProxiesUse,
     Proxy,
     Quantity,
     Rating,
@@ -258,8 +260,9 @@ def target_line(amount: Amount, upper: Amount | None = None) -> str:
         ("120", "tCO2e", "120 tCO2e"),
         ("1.0", "FTE_year", "1 FTE-year"),
         ("30", "percent", "30%"),
-        ("5", "GBP_thousand", "5 GBPk"),
-        ("2", "GBP_million", "2 GBPm"),
+        ("5", "GBP_thousand", "5 GBP thousand"),
+        ("1", "GBP_million", "1 GBP million"),
+        ("3", "tCO2e", "3 tCO2e"),
         ("12000000", "GBP", "£12m"),
         ("12500000", "GBP", "£12.5m"),
         ("1250000", "GBP", "£1.25m"),
@@ -316,6 +319,17 @@ def test_yearly_reviews_are_printed_in_years() -> None:
     assert shown == ["1 month", "6 months", "1 year", "18 months", "3 years"]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="grammar: 'unit: NAME+' shares its LALR state with the subject words of 'only', so "
+    "'and', 'by', 'each', 'over' and 'per' read as keywords there",
+)
+def test_eligibility_subjects_may_use_any_word() -> None:
+    metric = Metric("m", "M", eligibility=Eligibility("people living and working", "local"))
+    charter = Charter(Header("C"), metrics=(metric,))
+    assert build(format_charter(charter)) == charter
+
+
 # ---------------------------------------------------------------------------- errors
 
 
@@ -336,10 +350,10 @@ ids = st.one_of(
     st.from_regex(r"[A-Za-zéŵ_][A-Za-z0-9éŵ_]{0,8}(-[A-Za-z0-9_]{1,4})?", fullmatch=True),
     st.sampled_from(KEYWORDS),
 )
-# The grammar allows any character in a quoted text but a line break. (parser.split_blocks cuts
-# lines with str.splitlines, which also breaks at \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029.)
+# A quoted text holds any character but a line break ("\r" is one once the source is read).
 texts = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from('"\\#\t'),
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r")
+    | st.sampled_from('"\\#\t\x0c\u2028'),
     max_size=12,
 )
 dates = st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31))
@@ -366,19 +380,23 @@ positive_money = money.map(lambda value: value if value > 0 else Decimal(1))
 quantities = st.builds(Quantity, decimals(10**6), st.sampled_from([None, *units.BY_NAME]))
 
 
+# The builder sorts a price index by year, and a year may be given once.
+price_indexes = st.dictionaries(
+    st.integers(1900, 2100), decimals(1000, 2).map(lambda value: value + 1), max_size=3
+).map(lambda points: tuple(IndexPoint(year, points[year]) for year in sorted(points)))
+days_of_year = st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+
+
 @st.composite
 def headers(draw: st.DrawFn) -> Header:
     conventions = Conventions(
-        financial_year_start=draw(
-            optional(
-                st.dates(dt.date(2024, 1, 1), dt.date(2024, 12, 31)).map(lambda d: (d.month, d.day))
-            )
-        ),
+        financial_year_start=draw(optional(days_of_year.map(lambda d: (d.month, d.day)))),
         working_week_hours=draw(optional(decimals(100, 2))),
         working_year_weeks=draw(optional(decimals(52, 1))),
         currency=draw(optional(st.just("GBP"))),
         data_coverage_percent=draw(optional(percents)),
         discount_rate_percent=draw(optional(percents)),
+        price_year=draw(optional(st.integers(1900, 2100))),
     )
     consultation = st.builds(
         Consultation, dates, dates, few(texts | ids, 3), optional(st.integers(0, 10**6))
@@ -391,6 +409,7 @@ def headers(draw: st.DrawFn) -> Header:
         status=draw(optional(st.builds(StatusClause, st.sampled_from(Status), optional(dates)))),
         consultation=draw(optional(consultation)),
         conventions=conventions,
+        price_index=draw(price_indexes),
         description=draw(optional(texts)),
     )
 
@@ -407,7 +426,12 @@ areas = st.builds(
 )
 strengths = st.builds(Strength, ids, texts, st.sampled_from(Capital), optional(texts))
 themes = st.builds(Theme, ids, texts, optional(percents), optional(texts))
-subjects = st.lists(ids.filter(lambda word: word != "in"), min_size=1, max_size=3).map(" ".join)
+# "in" ends the subject. The words that may follow a unit are left out too, until the grammar
+# stops reading them as keywords here (see test_eligibility_subjects_may_use_any_word).
+AFTER_A_UNIT = {"in", "and", "by", "each", "over", "per"}
+subjects = st.lists(ids.filter(lambda word: word not in AFTER_A_UNIT), min_size=1, max_size=3).map(
+    " ".join
+)
 proxies = st.builds(
     Proxy, money, st.sampled_from(list(units.BY_NAME)), st.integers(1900, 2100), optional(texts)
 )
@@ -536,6 +560,7 @@ charters = st.builds(
     Charter,
     headers(),
     uses=few(uses),
+    proxy_uses=few(st.builds(ProxiesUse, texts)),
     areas=few(areas),
     strengths=few(strengths),
     themes=few(themes),
@@ -553,6 +578,7 @@ catalogues = st.builds(
     version=optional(versions),
     licence=optional(texts),
     description=optional(texts),
+    price_index=price_indexes,
     uses=few(uses),
     metrics=few(metrics(), 3),
 )

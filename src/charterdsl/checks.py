@@ -27,6 +27,7 @@ from charterdsl.model import (
     ByDate,
     Catalogue,
     Charter,
+    Consultation,
     Contract,
     Every,
     Metric,
@@ -37,6 +38,8 @@ from charterdsl.model import (
     Quantity,
     Review,
     Share,
+    Status,
+    StatusClause,
     Target,
 )
 from charterdsl.source import Source, Span
@@ -117,6 +120,7 @@ class Checker:
         self.theme_weights()
         self.price_years()
         self.header_dates()
+        self.lifecycle()
         for contract in self.charter.contracts:
             self.contract(contract)
         for target in self.charter.targets:
@@ -328,6 +332,63 @@ class Checker:
                 "adjust the weights so that together they make 100%",
                 word="weight",
             )
+
+    def lifecycle(self) -> None:
+        """What each status requires: a date for every status but a draft; a consultation
+        with an open window and named groups, small firms among them, while consulting; a
+        closed consultation once adopted."""
+        header = self.charter.header
+        status = header.status
+        if status is None or status.status is Status.DRAFT:
+            return
+        name = status.status.value
+        if status.on is None:
+            self.report("CH208", f"a charter that is {name} needs the date it became so",
+                        status.span, f"write it like: status {name} on 2025-03-12")
+        consultation = header.consultation
+        if status.status is Status.CONSULTATION:
+            self._consulting(status, consultation)
+        elif status.status is Status.ADOPTED:
+            self._adopted(status, consultation)
+
+    def _consulting(self, status: StatusClause, consultation: Consultation | None) -> None:
+        if consultation is None:
+            self.report("CH208", "a charter out for consultation needs a consultation window",
+                        status.span, "add: consultation from 2025-01-06 to 2025-02-28")
+            return
+        if status.on is not None and _known(status.on) and not (
+            consultation.opens <= status.on <= consultation.closes
+        ):
+            self.report("CH208", f"the consultation is not open on {status.on}",
+                        status.span, "the status date falls within the consultation window",
+                        word=status.on.isoformat())
+        self._groups(consultation)
+
+    def _groups(self, consultation: Consultation) -> None:
+        if not consultation.groups:
+            self.report("CH208", "the consultation names no stakeholder groups",
+                        consultation.span, 'add: with residents, "local SMEs", ...')
+        elif not any("sme" in g.casefold() or "small" in g.casefold()
+                     for g in consultation.groups):
+            self.report("CH208", "the consultation does not name small and medium-sized "
+                        "firms among its groups", consultation.span,
+                        'charters are consulted on with SMEs as well as large businesses: '
+                        'add "local SMEs" to the with line', word="with")
+
+    def _adopted(self, status: StatusClause, consultation: Consultation | None) -> None:
+        if consultation is None:
+            self.report("CH208", "an adopted charter needs the consultation it was adopted "
+                        "after", status.span,
+                        "add: consultation from 2025-01-06 to 2025-02-28")
+            return
+        self._groups(consultation)
+        if status.on is not None and _known(status.on, consultation.closes) and (
+            status.on < consultation.closes
+        ):
+            self.report("CH208", f"the charter is adopted on {status.on}, before its "
+                        f"consultation closes on {consultation.closes}", status.span,
+                        "adopt it once the consultation has closed",
+                        word=status.on.isoformat())
 
     def header_dates(self) -> None:
         consultation = self.charter.header.consultation

@@ -7,19 +7,19 @@ charter has loaded are not printed: only its ``use`` lines are), and formatting 
 
 Layout
     Two spaces per level of indentation, no trailing spaces, one ``\\n`` at the end of each line.
-    Declarations come in a fixed order: the charter header, ``use catalogue`` lines, areas,
-    strengths, themes, metrics, outcomes, charter-wide targets, excusals and reviews, then
-    contracts; within a kind they keep the order they were written in, since that order is
-    the author's. One blank line separates top-level declarations, except that consecutive
-    one-line declarations of the same kind (``use`` lines, themes without a description,
-    excusals...) sit together. A catalogue prints its header, its ``use`` lines, then its
-    metrics.
+    Declarations come in a fixed order: the charter header, ``use catalogue`` lines,
+    ``use proxies`` lines, areas, strengths, themes, metrics, outcomes, charter-wide targets,
+    excusals and reviews, then contracts; within a kind they keep the order they were written
+    in, since that order is the author's. One blank line separates top-level declarations,
+    except that consecutive one-line declarations of the same kind (``use`` lines, themes
+    without a description, excusals...) sit together. A catalogue prints its header, its
+    ``use`` lines, then its metrics.
 
 Clause order
     charter: authority, place, version, status, consultation (``with``, then ``responses``),
-    financial year, working week, working year, currency, discount rate, ``needs data``,
-    description.
-    catalogue: publisher, version, licence, description.
+    financial year, working week, working year, currency, discount rate, prices restated to,
+    price index, ``needs data``, description.
+    catalogue: publisher, version, licence, price index, description.
     area: postcode districts, wards, places, includes, description.
     metric: code, counts (or qualitative), record only, only, proxy, adjustments (deadweight,
     attribution, displacement, drop-off, on one line), benefits last, theme, counting rule,
@@ -35,12 +35,12 @@ Values
     part of five digits or more is grouped in threes (``14,200``; ``1200`` and years stay as
     they are). Money is ``£12m`` or ``£1.25m`` when it is at least £1m and a whole number of
     ten-thousands, otherwise ``£29,000``, ``£0.25`` or ``£0.50`` (pence always two digits).
-    Percentages are ``30%``. A unit is its canonical spelling, singular after exactly 1
-    (``1 person-week``, ``25 FTE``), or a one-word alias when that spelling has a space
-    (``5 GBPk``). Texts are double-quoted with ``\\`` and ``"`` escaped. A version that is a
-    plain number, a code that is a plain word and a consultation group that is a plain word
-    are printed bare; anything else is quoted. A review every 12, 24... months is printed as
-    every 1 year, 2 years...
+    Percentages are ``30%``. A unit is its displayed spelling, singular after exactly 1
+    (``1 person-week``, ``25 FTE``, ``5 GBP thousand``), and ``percent`` where ``%`` cannot
+    stand (``counts percent, summed``). Texts are double-quoted with ``\\`` and ``"``
+    escaped. A version that is a plain number, a code that is a plain word and a consultation
+    group that is a plain word are printed bare; anything else is quoted. A review every 12,
+    24... months is printed as every 1 year, 2 years...
 
 Comments
     Every comment in ``Charter.comments`` is printed exactly once. A comment on a line of its
@@ -98,6 +98,7 @@ from charterdsl.model import (
     Every,
     Excusal,
     Header,
+    IndexPoint,
     KOfLast,
     Metric,
     MetricKind,
@@ -106,6 +107,7 @@ from charterdsl.model import (
     Outcome,
     OverContract,
     PerValue,
+    ProxiesUse,
     Proxy,
     Quantity,
     Rating,
@@ -123,7 +125,7 @@ from charterdsl.model import (
 from charterdsl.parser import comments as source_comments
 from charterdsl.source import Source, Span
 
-__all__ = ["format_catalogue", "format_charter", "format_text"]
+__all__ = ["format_catalogue", "format_charter", "format_text", "target_sentence"]
 
 T = TypeVar("T")
 
@@ -206,12 +208,17 @@ def _millions(amount: Decimal) -> str | None:
 
 
 def _unit_word(unit: str, magnitude: Decimal = Decimal(2)) -> str:
-    """A unit as one word the grammar reads back as the same unit (``GBPk``, not
-    ``GBP thousand``, whose space the grammar cannot hold)."""
+    """A unit as it is displayed (``1 person-week``, ``5 GBP thousand``), or else the first
+    spelling made of words the grammar reads back as the same unit (``%`` is no word)."""
     known = units.BY_NAME.get(unit)
     spellings = (units.display(unit, magnitude), *(known.aliases if known else ()), unit)
-    fits = (s for s in spellings if _NAME.fullmatch(s) and units.lookup(s) == unit)
+    fits = (s for s in spellings if _is_unit_spelling(s) and units.lookup(s) == unit)
     return next(fits, unit)
+
+
+def _is_unit_spelling(text: str) -> bool:
+    words = text.split(" ")
+    return all(_NAME.fullmatch(word) for word in words)
 
 
 def _quantity(quantity: Quantity) -> str:
@@ -376,6 +383,8 @@ def _header(header: Header) -> list[_Line]:
             _status(header.status),
             _consultation(header.consultation),
             *_conventions(header.conventions),
+            _clause("price index", header.price_index, _price_index),
+            _coverage(header.conventions.data_coverage_percent),
             _clause("description", header.description, _quote),
         ],
     )
@@ -409,13 +418,17 @@ def _conventions(conventions: Conventions) -> list[str | None]:
         _clause("working year is", conventions.working_year_weeks, _weeks),
         _clause("currency", conventions.currency, str),
         _clause("discount rate", conventions.discount_rate_percent, _percent),
-        _coverage(conventions.data_coverage_percent),
+        _clause("prices restated to", conventions.price_year, str),
     ]
 
 
 def _day_of_year(month_day: tuple[int, int]) -> str:
     month, day = month_day
     return f"{day} {_MONTH_NAMES[month]}"
+
+
+def _price_index(points: Sequence[IndexPoint]) -> str:
+    return ", ".join(f"{point.year} at {_number(point.value)}" for point in points)
 
 
 def _hours(value: Decimal) -> str:
@@ -434,6 +447,7 @@ def _catalogue_header(catalogue: Catalogue) -> list[_Line]:
             _clause("publisher", catalogue.publisher, _quote),
             _clause("version", catalogue.version, _version),
             _clause("licence", catalogue.licence, _quote),
+            _clause("price index", catalogue.price_index, _price_index),
             _clause("description", catalogue.description, _quote),
         ],
     )
@@ -442,6 +456,10 @@ def _catalogue_header(catalogue: Catalogue) -> list[_Line]:
 def _use(use: CatalogueUse) -> list[_Line]:
     version = f" version {_version(use.version)}" if use.version is not None else ""
     return _single(f"use catalogue {_quote(use.path)}{version}", use.span)
+
+
+def _proxies(use: ProxiesUse) -> list[_Line]:
+    return _single(f"use proxies {_quote(use.path)}", use.span)
 
 
 # ---------------------------------------------------------------------------- places, themes
@@ -614,6 +632,7 @@ _PRINTERS: dict[type[Any], Callable[[Any], list[_Line]]] = {
     Header: _header,
     Catalogue: _catalogue_header,
     CatalogueUse: _use,
+    ProxiesUse: _proxies,
     Area: _area,
     Strength: _strength,
     Theme: _theme,
@@ -631,6 +650,7 @@ def _declarations(charter: Charter) -> list[object]:
     return [
         charter.header,
         *charter.uses,
+        *charter.proxy_uses,
         *charter.areas,
         *charter.strengths,
         *charter.themes,
@@ -643,12 +663,17 @@ def _declarations(charter: Charter) -> list[object]:
     ]
 
 
+# Declarations that count as one kind when deciding whether they sit together.
+_SAME_KIND: dict[type[Any], type[Any]] = {ProxiesUse: CatalogueUse}
+
+
 def _layout(declarations: Iterable[object]) -> list[_Line]:
     lines: list[_Line] = []
     previous: tuple[type[Any], int] | None = None
     for declaration in declarations:
         block = _PRINTERS[type(declaration)](declaration)
-        shape = (type(declaration), len(block))
+        kind = _SAME_KIND.get(type(declaration), type(declaration))
+        shape = (kind, len(block))
         # One-line declarations of one kind sit together, like the items of a list.
         if previous is not None and not (shape == previous and len(block) == 1):
             lines.append(_BLANK)
@@ -783,6 +808,11 @@ def format_catalogue(catalogue: Catalogue, source: Source | None = None) -> str:
     return _render(_layout([catalogue, *catalogue.uses, *catalogue.metrics]), notes, source)
 
 
+def target_sentence(target: Target) -> str:
+    """A target as the charter says it, without the metric: ``at least 25 FTE each quarter``."""
+    return f"{_bound(target)} {_scope(target.scope)}"
+
+
 def format_text(text: str, name: str = "<string>") -> str:
     """Parse a charter or catalogue file and print it canonically.
 
@@ -812,8 +842,3 @@ def _is_catalogue(source: Source) -> bool:
 def _raise_errors(diagnostics: Sequence[Diagnostic]) -> None:
     if any(diagnostic.is_error for diagnostic in diagnostics):
         raise error_for(diagnostics)
-
-
-def target_sentence(target: Target) -> str:
-    """A target as the charter says it, without the metric: ``at least 25 FTE each quarter``."""
-    return f"{_bound(target)} {_scope(target.scope)}"
