@@ -24,6 +24,7 @@ from charterdsl.errors import Diagnostic, cite
 from charterdsl.model import (
     Absolute,
     Adjustments,
+    Answer,
     AnyAfter,
     Area,
     Band,
@@ -35,6 +36,7 @@ from charterdsl.model import (
     CatalogueUse,
     Change,
     Charter,
+    Commitment,
     Comparison,
     Consecutive,
     Consequence,
@@ -52,6 +54,7 @@ from charterdsl.model import (
     Metric,
     MetricKind,
     Milestone,
+    Offer,
     OnDates,
     Outcome,
     OverContract,
@@ -64,11 +67,14 @@ from charterdsl.model import (
     RemedyFailed,
     Review,
     Rule,
+    Scoring,
+    ScoringKind,
     Share,
     Status,
     StatusClause,
     Strength,
     Target,
+    Tender,
     Theme,
 )
 from charterdsl.parser import ParsedBlock, comment_column, comments, parse_blocks
@@ -99,7 +105,8 @@ class Clause:
 
 # Clauses that may appear more than once; their values are collected in order.
 _REPEATABLE = frozenset(
-    {"stakeholders", "target", "excused", "review", "milestone", "band", "rule"}
+    {"stakeholders", "target", "excused", "review", "milestone", "band", "rule", "commitment",
+     "answer"}
 )
 
 
@@ -505,6 +512,7 @@ class Builder(Transformer[Token, Any]):
             proxy=values.get("proxy"),
             adjustments=Adjustments(**adjustments),
             benefit_years=values.get("benefit_years"),
+            overlaps=tuple(values.get("overlaps", ())),
             theme=values.get("theme"),
             counting_rule=values.get("counting_rule"),
             description=values.get("description"),
@@ -568,6 +576,9 @@ class Builder(Transformer[Token, Any]):
 
     def benefit_years(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("benefit_years", self.whole(children[0], "a number of years"), meta)
+
+    def overlaps(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("overlaps", children[0], meta)
 
     def metric_theme(self, meta: Meta, children: list[Token]) -> Clause:
         return self.clause("theme", self.name(children[0]), meta)
@@ -782,6 +793,85 @@ class Builder(Transformer[Token, Any]):
     def remedy_failed(self, meta: Meta, children: list[Token]) -> RemedyFailed:
         return RemedyFailed()
 
+    # ------------------------------------------------------------------ tenders and offers
+
+    def tender_decl(self, meta: Meta, children: list[Any]) -> Tender:
+        ident, title, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "tender")
+        start, end = values.get("term", (None, None))
+        return Tender(
+            self.name(ident),
+            self.text(title),
+            estimated_value=values.get("estimated_value"),
+            start=start,
+            end=end,
+            weighting_percent=values.get("weighting"),
+            themes=tuple(values.get("asks_themes", ())),
+            outcomes=tuple(values.get("asks_outcomes", ())),
+            scoring=values.get("scoring", Scoring(ScoringKind.PROPORTIONAL)),
+            description=values.get("description"),
+            span=self.span(meta),
+        )
+
+    def estimated_value(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("estimated_value", self.money(children[0]), meta)
+
+    def weighting(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("weighting", self.bounded_percent(children[0]), meta)
+
+    def asks_themes(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("asks_themes", children[0], meta)
+
+    def asks_outcomes(self, meta: Meta, children: list[list[str]]) -> Clause:
+        return self.clause("asks_outcomes", children[0], meta)
+
+    def score_proportional(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("scoring", Scoring(ScoringKind.PROPORTIONAL), meta)
+
+    def score_ratio(self, meta: Meta, children: list[Token]) -> Clause:
+        value, per = (self.money(token) for token in children)
+        if per == 0:
+            self.problem("CH305", "the ratio divides by £0", self.token_span(children[1]))
+            per = Decimal(1)
+        return self.clause("scoring", Scoring(ScoringKind.RATIO, value, per), meta)
+
+    def score_bands(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("scoring", Scoring(ScoringKind.BANDS), meta)
+
+    def offer_decl(self, meta: Meta, children: list[Any]) -> Offer:
+        ident, bidder, tender, *clauses = children
+        values = self.fold([c for c in clauses if c is not None], "offer")
+        return Offer(
+            self.name(ident),
+            self.text(bidder),
+            self.name(tender),
+            bid_price=values.get("bid_price"),
+            commitments=tuple(values.get("commitment", ())),
+            answers=tuple(values.get("answer", ())),
+            description=values.get("description"),
+            source_name=self.source.name,
+            span=self.span(meta),
+        )
+
+    def bid_price(self, meta: Meta, children: list[Token]) -> Clause:
+        return self.clause("bid_price", self.money(children[0]), meta)
+
+    def commitment(self, meta: Meta, children: list[Any]) -> Clause:
+        metric, quantity, scope, area = children
+        value = Commitment(self.name(metric), quantity, scope,
+                           self.name(area) if area is not None else None, span=self.span(meta))
+        return self.clause("commitment", value, meta)
+
+    def answer(self, meta: Meta, children: list[Token]) -> Clause:
+        text, score = children
+        value = self.number(score)
+        if not (0 <= value <= 100) or value != value.to_integral_value():
+            self.problem("CH305", f"a quality score is a whole number from 0 to 100, not {score}",
+                         self.token_span(score))
+            value = max(Decimal(0), min(Decimal(100), value.to_integral_value()))
+        return self.clause("answer", Answer(self.text(text), int(value), span=self.span(meta)),
+                           meta)
+
     # ------------------------------------------------------------------ shared pieces
 
     def number_quantity(self, meta: Meta, children: list[Token | None]) -> Quantity:
@@ -820,6 +910,7 @@ _CHARTER_SLOTS: dict[type, str] = {
     Metric: "metrics",
     Outcome: "outcomes",
     Contract: "contracts",
+    Tender: "tenders",
 }
 _CLAUSE_SLOTS = {"target": "targets", "excused": "excused", "review": "reviews"}
 
@@ -871,6 +962,9 @@ def build_charter_with_gaps(
         elif isinstance(value, Catalogue):
             diagnostics.append(_misplaced(source, parsed, "a catalogue header belongs in a "
                                           "catalogue file, not in a charter"))
+        elif isinstance(value, Offer):
+            diagnostics.append(_misplaced(source, parsed, "an offer belongs in a file of its "
+                                          "own, given to 'charter tender score'"))
         elif isinstance(value, Clause):
             slots.setdefault(_CLAUSE_SLOTS[value.name], []).append(value.value)
         else:
@@ -948,3 +1042,19 @@ def _misplaced(
         related=(("first given", cite(source, related)),) if related is not None else (),
     )
 
+
+
+def build_offer(source: Source) -> tuple[Offer | None, list[Diagnostic]]:
+    """An offer file: exactly one ``offer`` declaration."""
+    built, diagnostics, _ = build_declarations(source)
+    offers = [value for _, value in built if isinstance(value, Offer)]
+    for parsed, value in built:
+        if not isinstance(value, Offer) or value is not offers[0]:
+            diagnostics.append(_misplaced(source, parsed, "an offer file holds one offer"))
+    if not offers and not diagnostics:
+        diagnostics.append(Diagnostic(
+            "CH505", "this file has no offer line", source.span(0, min(1, len(source.text))),
+            'start an offer with a line like: offer acme "Acme Ltd" for HR-2026-003',
+            source=source,
+        ))
+    return (offers[0] if offers else None), diagnostics

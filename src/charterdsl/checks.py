@@ -44,6 +44,9 @@ from charterdsl.model import (
 )
 from charterdsl.source import Source, Span
 
+# PPN 06/20 and its successor ask that social value carry at least 10% of a tender's score.
+MINIMUM_SOCIAL_VALUE_WEIGHTING = Decimal(10)
+
 # The builder stands in date.min for a date it has already reported as impossible; comparing
 # it again would only repeat that report in other words.
 _UNKNOWN = dt.date.min
@@ -121,6 +124,7 @@ class Checker:
         self.price_years()
         self.header_dates()
         self.lifecycle()
+        self.tenders()
         for contract in self.charter.contracts:
             self.contract(contract)
         for target in self.charter.targets:
@@ -389,6 +393,32 @@ class Checker:
                         f"consultation closes on {consultation.closes}", status.span,
                         "adopt it once the consultation has closed",
                         word=status.on.isoformat())
+
+    def tenders(self) -> None:
+        themes = {t.id for t in self.charter.themes}
+        outcomes = {o.id for o in self.charter.outcomes}
+        seen: dict[str, Span | None] = {}
+        for tender in self.charter.tenders:
+            if tender.id in seen:
+                self.report("CH202", f"tender '{tender.id}' is declared twice", tender.span,
+                            "give each a different id", word=tender.id,
+                            related=(("first declared", cite(self.source(), seen[tender.id])),))
+            seen.setdefault(tender.id, tender.span)
+            for theme in tender.themes:
+                self.refer("theme", theme, themes, tender.span)
+            for outcome in tender.outcomes:
+                self.refer("outcome", outcome, outcomes, tender.span)
+            if _known(tender.start, tender.end) and tender.end < tender.start:  # type: ignore[operator]
+                self.report("CH402", f"tender '{tender.id}' ends before it starts", tender.span,
+                            "the term runs from the start date to the end date",
+                            word=tender.end.isoformat())  # type: ignore[union-attr]
+            weight = tender.weighting_percent
+            if weight is not None and weight < MINIMUM_SOCIAL_VALUE_WEIGHTING:
+                self.report("CH209", f"social value carries {_plain(weight)}% of the score, "
+                            f"below the {MINIMUM_SOCIAL_VALUE_WEIGHTING}% minimum of the "
+                            "government's Social Value Model", tender.span,
+                            "give social value at least 10% of the total score",
+                            word="weighting", severity=Severity.WARNING)
 
     def header_dates(self) -> None:
         consultation = self.charter.header.consultation

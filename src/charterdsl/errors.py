@@ -147,6 +147,7 @@ CODES: dict[str, str] = {
     "CH206": "narrowing changes how a catalogue metric is counted",
     "CH207": "metric not on the approved list",
     "CH208": "status requirements not met",
+    "CH209": "social value weighting below 10%",
     # CH3xx: quantities and units
     "CH301": "unknown unit",
     "CH302": "incompatible units",

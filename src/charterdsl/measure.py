@@ -141,7 +141,7 @@ def grouped(value: Decimal, places: int = 2) -> str:
     whole, dot, fraction = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     digits = whole.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while len(digits) > 3:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]

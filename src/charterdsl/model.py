@@ -239,6 +239,7 @@ class Metric:
     proxy: Proxy | None = None
     adjustments: Adjustments = Adjustments()
     benefit_years: int | None = None  # how long one year's delivery goes on giving value
+    overlaps: tuple[str, ...] = ()  # metrics that count some of the same benefit
     theme: str | None = None
     counting_rule: str | None = None
     description: str | None = None
@@ -445,6 +446,73 @@ class Contract:
     span: Span | None = _span()
 
 
+# ---------------------------------------------------------------------------- tenders
+
+
+class ScoringKind(enum.Enum):
+    PROPORTIONAL = "in proportion to the best offer"
+    RATIO = "against a target ratio"
+    BANDS = "by quality bands"
+
+
+@attrs.frozen
+class Scoring:
+    """How a tender scores social value: relative to the best offer, against a target of so
+    much social value per £ of bid price, or by quality bands given to written answers."""
+
+    kind: ScoringKind
+    value: Decimal | None = None  # the ratio's social value, e.g. £0.25 ...
+    per: Decimal | None = None  # ... per this much bid price, e.g. £1
+
+
+@attrs.frozen
+class Tender:
+    id: str
+    title: str
+    estimated_value: Decimal | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    weighting_percent: Decimal | None = None  # share of the total score given to social value
+    themes: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    scoring: Scoring = Scoring(ScoringKind.PROPORTIONAL)
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Commitment:
+    """``commits local_jobs 25 FTE each financial year in eastgate``."""
+
+    metric: str
+    quantity: Quantity
+    scope: Scope
+    area: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Answer:
+    """A written answer and the quality score (0-100) the evaluation panel gave it."""
+
+    text: str
+    score: int
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Offer:
+    id: str
+    bidder: str
+    tender: str
+    bid_price: Decimal | None = None
+    commitments: tuple[Commitment, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    description: str | None = None
+    source_name: str = attrs.field(default="", eq=False)
+    span: Span | None = _span()
+
+
 # ---------------------------------------------------------------------------- catalogues
 
 
@@ -522,6 +590,7 @@ class Charter:
     excused: tuple[Excusal, ...] = ()
     reviews: tuple[Review, ...] = ()
     contracts: tuple[Contract, ...] = ()
+    tenders: tuple[Tender, ...] = ()
     catalogues: tuple[Catalogue, ...] = ()  # what the ``use catalogue`` lines loaded
     proxy_tables: tuple[ProxyTable, ...] = ()  # what the ``use proxies`` lines loaded
     source_name: str = attrs.field(default="", eq=False)

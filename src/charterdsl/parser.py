@@ -322,6 +322,13 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "benefits": ('benefits last',),
     "price": ('price index',),
     "prices": ('prices restated to',),
+    "estimated": ('estimated value',),
+    "social": ('social value weighting',),
+    "asks": ('asks for themes', 'asks for outcomes'),
+    "scored": (
+        "scored in proportion to the best offer", "scored against", "scored by quality bands"
+    ),
+    "bid": ('bid price',),
 }
 
 # The declaration or clause a line sits under, for "X is not a metric clause".
@@ -337,6 +344,8 @@ _CONTEXTS = {
     "contract": "contract clause",
     "target": "target clause",
     "review": "review clause",
+    "tender": "tender clause",
+    "offer": "offer clause",
 }
 
 
