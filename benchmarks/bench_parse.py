@@ -29,6 +29,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,11 +47,11 @@ if SRC.is_dir() and str(SRC) not in sys.path:
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import generate  # noqa: E402
+
 import charterdsl  # noqa: E402
 from charterdsl.builder import build_charter  # noqa: E402
 from charterdsl.source import Source  # noqa: E402
-
-import generate  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
 GOAL_COLD_START = 0.5  # seconds
@@ -68,7 +69,8 @@ def _sides(gen: generate.Generated) -> dict[str, Callable[[], Any]]:
 
     def build() -> Any:
         charter, diagnostics = build_charter(Source(charter_text, name))
-        assert charter is not None and not diagnostics
+        assert charter is not None
+        assert not diagnostics
         return charter
 
     def baseline() -> Any:
@@ -83,29 +85,35 @@ def verify(gen: generate.Generated) -> None:
     result = charterdsl.check_text(gen.charter, f"generated-{gen.declarations}.charter")
     if result.diagnostics or result.charter is None:
         shown = "\n".join(d.render() for d in result.diagnostics[:5])
-        raise SystemExit(f"the generated charter of {gen.declarations} does not check clean:\n"
-                         f"{shown}")
+        raise SystemExit(
+            f"the generated charter of {gen.declarations} does not check clean:\n{shown}"
+        )
     differences = generate.same_information(result.charter, generate.load_toml(gen.toml))
     if differences:
         raise SystemExit("the charter and the TOML differ:\n  " + "\n  ".join(differences))
 
 
-def time_sides(sides: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+def time_sides(
+    sides: dict[str, Callable[[], Any]], repeats: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Each side ``repeats`` times, rotating the order every round so that no side always runs
-    first (or last) and a burst of noise is shared out."""
+    first (or last) and a burst of noise is shared out. Wall times (``perf_counter``) and
+    this process's CPU times (``process_time``, less sensitive to other work on the machine)."""
     for run in sides.values():  # warm-up: builds the lark parser, cattrs' generated code, pint
         run()
     names = list(sides)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(repeats):
-        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
             run = sides[name]
             gc.collect()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run()
             times[name].append(time.perf_counter() - start)
-    return times
+            cpu[name].append(time.process_time() - start_cpu)
+    return times, cpu
 
 
 def throughput(sizes: list[int], repeats: int, seed: int) -> list[dict[str, Any]]:
@@ -113,8 +121,9 @@ def throughput(sizes: list[int], repeats: int, seed: int) -> list[dict[str, Any]
     for n in sizes:
         gen = generate.generate(n, seed)
         verify(gen)
-        times = time_sides(_sides(gen), repeats)
+        times, cpu = time_sides(_sides(gen), repeats)
         best = {name: min(values) for name, values in times.items()}
+        best_cpu = {name: min(values) for name, values in cpu.items()}
         rows.append(
             {
                 "declarations": n,
@@ -127,6 +136,9 @@ def throughput(sizes: list[int], repeats: int, seed: int) -> list[dict[str, Any]
                 "declarations_per_second": {k: n / v for k, v in best.items()},
                 "ratio_full": best["baseline"] / best["full"],
                 "ratio_build": best["baseline"] / best["build"],
+                "best_cpu_seconds": best_cpu,
+                "cpu_ratio_full": best_cpu["baseline"] / best_cpu["full"],
+                "cpu_ratio_build": best_cpu["baseline"] / best_cpu["build"],
             }
         )
         _print_row(rows[-1])
@@ -146,7 +158,8 @@ def _print_row(row: dict[str, Any]) -> None:
     print(
         f"{row['declarations']:>7,} {row['charter_chars']:>10,} | {rate['full']:>12,.0f} "
         f"{rate['build']:>13,.0f} {rate['baseline']:>12,.0f} | {row['ratio_full']:>9.2f} "
-        f"{row['ratio_build']:>10.2f}",
+        f"{row['ratio_build']:>10.2f}   (CPU time: {row['cpu_ratio_full']:.2f}, "
+        f"{row['cpu_ratio_build']:.2f})",
         flush=True,
     )
 
@@ -175,6 +188,12 @@ def _env(pycache: Path | None) -> dict[str, str]:
 CHECK = "charter check (small charter)"
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cold_start(runs: int, example: Path | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         if example is None:
@@ -195,21 +214,34 @@ def cold_start(runs: int, example: Path | None) -> dict[str, Any]:
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed ({done.returncode}):\n{done.stderr}")
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
             for name, (command, env) in commands.items():
+                before = _children_cpu()
                 start = time.perf_counter()
                 subprocess.run(command, env=env, capture_output=True, check=False)
                 times[name].append(time.perf_counter() - start)
+                cpu[name].append(_children_cpu() - before)
     result = {
-        name: {"median": statistics.median(v), "min": min(v), "max": max(v), "runs": len(v)}
+        name: {
+            "median": statistics.median(v),
+            "min": min(v),
+            "max": max(v),
+            "median_cpu": statistics.median(cpu[name]),
+            "runs": len(v),
+        }
         for name, v in times.items()
     }
-    print(f"\n{'cold start (wall time)':<48} {'median s':>9} {'min s':>7} {'max s':>7}"
-          f"   ({runs} runs)")
-    print("-" * 76)
+    print(
+        f"\n{'cold start':<48} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7}"
+        f"   ({runs} runs)"
+    )
+    print("-" * 84)
     for name, figures in result.items():
-        print(f"{name:<48} {figures['median']:>9.3f} {figures['min']:>7.3f} "
-              f"{figures['max']:>7.3f}")
+        print(
+            f"{name:<48} {figures['median']:>9.3f} {figures['min']:>7.3f} "
+            f"{figures['max']:>7.3f} {figures['median_cpu']:>7.3f}"
+        )
     median = result[CHECK]["median"]
     verdict = "meets" if median < GOAL_COLD_START else "misses"
     print(f"charter check: median {median:.3f} s {verdict} the goal of under {GOAL_COLD_START} s")
@@ -226,19 +258,26 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
+        "load_average": os.getloadavg(),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 100 declarations, 2 repeats, 2 cold starts")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 100 declarations, 2 repeats, 2 cold starts",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", help="declarations per charter")
     parser.add_argument("--repeats", type=int, help="timed calls of each side (best is kept)")
     parser.add_argument("--cold-runs", type=int, help="fresh processes per command")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start runs")
-    parser.add_argument("--example", type=Path,
-                        help="the small charter for the cold start (default: a built-in one)")
+    parser.add_argument(
+        "--example",
+        type=Path,
+        help="the small charter for the cold start (default: a built-in one)",
+    )
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -248,13 +287,20 @@ def main(argv: list[str] | None = None) -> int:
     cold_runs = args.cold_runs or (2 if args.quick else 15)
 
     info = machine()
-    print(f"charterdsl {charterdsl.__version__}, Python {info['python']} "
-          f"({info['implementation']}), {info['cpus']} CPUs, {info['platform']}")
-    print(f"throughput: best of {repeats} interleaved calls per side; ratio = our "
-          "declarations/s over the baseline's (>= 1.00 meets the goal)\n")
+    print(
+        f"charterdsl {charterdsl.__version__}, Python {info['python']} "
+        f"({info['implementation']}), {info['cpus']} CPUs, {info['platform']}, "
+        f"load average {info['load_average'][0]:.2f}"
+    )
+    print(
+        f"throughput: best of {repeats} interleaved calls per side; ratio = our "
+        "declarations/s over the baseline's (>= 1.00 meets the goal)\n"
+    )
     _print_header()
     rows = throughput(sizes, repeats, args.seed)
     cold = None if args.no_cold else cold_start(cold_runs, args.example)
+    info["load_average_after"] = os.getloadavg()
+    print(f"\nload average at the end: {info['load_average_after'][0]:.2f}")
     if args.json:
         args.json.write_text(
             json.dumps({"machine": info, "throughput": rows, "cold_start": cold}, indent=2),

@@ -450,7 +450,8 @@ def load_toml(text: str, converter: cattrs.Converter = CONVERTER) -> TomlCharter
 def _q(text: str) -> str:
     """A quoted text, valid both as a charter STRING and a TOML basic string (the generator
     never uses backslashes or control characters)."""
-    assert "\\" not in text and '"' not in text
+    assert "\\" not in text
+    assert '"' not in text
     return f'"{text}"'
 
 
@@ -474,22 +475,51 @@ def _toml_list(items: list[str]) -> str:
 
 
 _PLACES = [
-    "Brightwell", "Eastgate", "Millside", "Northfield", "Riverside", "Oakbank", "Harrowby",
-    "Lyndford", "Kingsmead", "Ashcombe", "Westholme", "Fairview", "Stonebridge", "Elmhurst",
+    "Brightwell",
+    "Eastgate",
+    "Millside",
+    "Northfield",
+    "Riverside",
+    "Oakbank",
+    "Harrowby",
+    "Lyndford",
+    "Kingsmead",
+    "Ashcombe",
+    "Westholme",
+    "Fairview",
+    "Stonebridge",
+    "Elmhurst",
 ]
 _SUPPLIERS = [
-    "Example Repairs Ltd", "Brightwell Building Services", "Greenway Facilities",
-    "Lynd Valley Care", "Civic Catering Co", "Northfield Highways", "Meadow Waste Services",
+    "Example Repairs Ltd",
+    "Brightwell Building Services",
+    "Greenway Facilities",
+    "Lynd Valley Care",
+    "Civic Catering Co",
+    "Northfield Highways",
+    "Meadow Waste Services",
 ]
 _WORKS = [
-    "Responsive housing repairs", "School catering", "Highways maintenance",
-    "Adult social care", "Waste collection", "Parks and open spaces", "Leisure centres",
-    "Street lighting", "Home adaptations", "Library services",
+    "Responsive housing repairs",
+    "School catering",
+    "Highways maintenance",
+    "Adult social care",
+    "Waste collection",
+    "Parks and open spaces",
+    "Leisure centres",
+    "Street lighting",
+    "Home adaptations",
+    "Library services",
 ]
 _CAPITALS = ["social", "natural", "human", "cultural", "economic", "built"]
 _THEME_TITLES = [
-    "Good local jobs and skills", "A greener borough", "Stronger communities",
-    "A thriving local economy", "Healthier lives", "Safer streets", "Fair work",
+    "Good local jobs and skills",
+    "A greener borough",
+    "Stronger communities",
+    "A thriving local economy",
+    "Healthier lives",
+    "Safer streets",
+    "Fair work",
 ]
 
 
@@ -530,10 +560,17 @@ def plan(n: int) -> dict[str, int]:
     contracts = max(1, rest * 35 // 100)
     outcomes = rest - metrics - contracts
     counts = {
-        "header": 1, "areas": areas, "strengths": strengths, "themes": themes,
-        "metrics": metrics, "outcomes": outcomes, "reviews": reviews, "contracts": contracts,
+        "header": 1,
+        "areas": areas,
+        "strengths": strengths,
+        "themes": themes,
+        "metrics": metrics,
+        "outcomes": outcomes,
+        "reviews": reviews,
+        "contracts": contracts,
     }
-    assert outcomes >= 1 and sum(counts.values()) == n, counts
+    assert outcomes >= 1, counts
+    assert sum(counts.values()) == n, counts
     return counts
 
 
@@ -627,7 +664,7 @@ def _area(w: _Writer, i: int) -> str:
         text = f"The {place} area as the council's maps draw it."
         c.append(f"  description {_q(text)}")
         t.append(f"description = {_q(text)}")
-    w.both(c + [""], t + [""])
+    w.both([*c, ""], [*t, ""])
     return ident
 
 
@@ -641,7 +678,7 @@ def _strength(w: _Writer, i: int) -> str:
         text = "Named by residents during the consultation."
         c.append(f"  description {_q(text)}")
         t.append(f"description = {_q(text)}")
-    w.both(c + [""], t + [""])
+    w.both([*c, ""], [*t, ""])
     return ident
 
 
@@ -654,13 +691,17 @@ def _themes(w: _Writer, count: int) -> list[str]:
         ident = f"theme_{i}"
         title = f"{_THEME_TITLES[i % len(_THEME_TITLES)]} ({i})"
         c = [f"theme {ident} {_q(title)} weight {weight}%"]
-        t = ["[[themes]]", f"id = {_q(ident)}", f"title = {_q(title)}",
-             f'weight_percent = "{weight}"']
+        t = [
+            "[[themes]]",
+            f"id = {_q(ident)}",
+            f"title = {_q(title)}",
+            f'weight_percent = "{weight}"',
+        ]
         if i % 4 == 0:
             text = "Scored in every tender at the weight above."
             c.append(f"  description {_q(text)}")
             t.append(f"description = {_q(text)}")
-        w.both(c + [""], t + [""])
+        w.both([*c, ""], [*t, ""])
         idents.append(ident)
     return idents
 
@@ -683,9 +724,7 @@ def _metrics(w: _Writer, count: int, areas: list[str], themes: list[str]) -> lis
     return families
 
 
-def _metric(
-    w: _Writer, kind: str, ident: str, f: int, areas: list[str], themes: list[str]
-) -> None:
+def _metric(w: _Writer, kind: str, ident: str, f: int, areas: list[str], themes: list[str]) -> None:
     rng = w.rng
     theme = themes[rng.randrange(len(themes))]
     c: list[str] = []
@@ -697,24 +736,31 @@ def _metric(
 
     if kind == "jobs":
         title = f"Local people employed on contract family {f}"
-        add(f"code NT{f + 1}                      # from the approved list",
-            f'code = "NT{f + 1}"')
+        add(f"code NT{f + 1}                      # from the approved list", f'code = "NT{f + 1}"')
         add("counts FTE, averaged over time", 'kind = "averaged"', 'unit = "FTE"')
         area = areas[rng.randrange(len(areas))]
-        add(f"only people living in {area}",
-            f'eligibility = {{ subject = "people living", area = "{area}" }}')
+        add(
+            f"only people living in {area}",
+            f'eligibility = {{ subject = "people living", area = "{area}" }}',
+        )
         pay = rng.choice([27_000, 29_000, 31_500])
-        add(f"proxy {_money(pay)} per FTE-year (2024 prices)",
-            f'proxy = {{ amount = "{pay}", per_unit = "FTE_year", price_year = 2024 }}')
+        add(
+            f"proxy {_money(pay)} per FTE-year (2024 prices)",
+            f'proxy = {{ amount = "{pay}", per_unit = "FTE_year", price_year = 2024 }}',
+        )
         dead, attr = rng.choice([15, 20, 25]), rng.choice([5, 10])
-        add(f"deadweight {dead}%, attribution {attr}%",
-            f'adjustments = {{ deadweight = "{dead}", attribution = "{attr}" }}')
+        add(
+            f"deadweight {dead}%, attribution {attr}%",
+            f'adjustments = {{ deadweight = "{dead}", attribution = "{attr}" }}',
+        )
     elif kind == "weeks":
         title = f"Weeks of apprenticeship completed (family {f})"
         add("counts person-weeks, summed", 'kind = "summed"', 'unit = "person_week"')
-        add('proxy £250 per person-week (2024 prices) source "National TOMs 2024"',
+        add(
+            'proxy £250 per person-week (2024 prices) source "National TOMs 2024"',
             'proxy = { amount = "250", per_unit = "person_week", price_year = 2024, '
-            'source = "National TOMs 2024" }')
+            'source = "National TOMs 2024" }',
+        )
     elif kind == "local_spend":
         title = f"Spend with local suppliers (family {f})"
         add("counts GBP, summed", 'kind = "summed"', 'unit = "GBP"')
@@ -727,15 +773,22 @@ def _metric(
     elif kind == "carbon":
         title = f"Carbon emissions avoided (family {f})"
         add("counts tCO2e, summed", 'kind = "summed"', 'unit = "tCO2e"')
-        add("proxy £245 per tCO2e (2021 prices)",
-            'proxy = { amount = "245", per_unit = "tCO2e", price_year = 2021 }')
-        add("displacement 5%, drop-off 20%",
-            'adjustments = { displacement = "5", drop_off = "20" }')
+        add(
+            "proxy £245 per tCO2e (2021 prices)",
+            'proxy = { amount = "245", per_unit = "tCO2e", price_year = 2021 }',
+        )
+        add(
+            "displacement 5%, drop-off 20%", 'adjustments = { displacement = "5", drop_off = "20" }'
+        )
     elif kind == "spend_share":
         title = f"Share of spend that stays local (family {f})"
-        add(f"counts ratio of local_spend_{f} to total_spend_{f}",
-            'kind = "ratio"', 'unit = "percent"',
-            f'numerator = "local_spend_{f}"', f'denominator = "total_spend_{f}"')
+        add(
+            f"counts ratio of local_spend_{f} to total_spend_{f}",
+            'kind = "ratio"',
+            'unit = "percent"',
+            f'numerator = "local_spend_{f}"',
+            f'denominator = "total_spend_{f}"',
+        )
     else:
         title = f"Stories of change from residents (family {f})"
         add("qualitative", 'kind = "qualitative"')
@@ -750,7 +803,11 @@ def _metric(
 
 
 def _outcome(
-    w: _Writer, i: int, themes: list[str], strengths: list[str], areas: list[str],
+    w: _Writer,
+    i: int,
+    themes: list[str],
+    strengths: list[str],
+    areas: list[str],
     metrics: list[str],
 ) -> None:
     rng = w.rng
@@ -768,15 +825,19 @@ def _outcome(
         "  measured by " + ", ".join(measured),
     ]
     t = [
-        "[[outcomes]]", f"id = {_q(ident)}", f"title = {_q(title)}", f"theme = {_q(theme)}",
-        f"builds_on = {_toml_list(builds)}", f"targeted_at = {_toml_list(targeted)}",
+        "[[outcomes]]",
+        f"id = {_q(ident)}",
+        f"title = {_q(title)}",
+        f"theme = {_q(theme)}",
+        f"builds_on = {_toml_list(builds)}",
+        f"targeted_at = {_toml_list(targeted)}",
         f"measured_by = {_toml_list(measured)}",
     ]
     if i % 4 == 0:
         text = "What residents told us they want to see."
         c.append(f"  description {_q(text)}")
         t.append(f"description = {_q(text)}")
-    w.both(c + [""], t + [""])
+    w.both([*c, ""], [*t, ""])
 
 
 _BANDS_C = [
@@ -809,21 +870,30 @@ def _rules(rng: random.Random, after: dt.date) -> tuple[list[str], list[str]]:
     extra = rng.randrange(4)
     if extra == 0:
         c.append("note when approaching or worse at 2 of the last 4 reviews")
-        t.append('{ consequence = { kind = "note" }, condition = { kind = "k of last", '
-                 'rating = "approaching target", or_worse = true, k = 2, n = 4 } }')
+        t.append(
+            '{ consequence = { kind = "note" }, condition = { kind = "k of last", '
+            'rating = "approaching target", or_worse = true, k = 2, n = 4 } }'
+        )
     elif extra == 1:
         c.append(f"note when requires improvement or worse at any review after {after}")
-        t.append('{ consequence = { kind = "note" }, condition = { kind = "any after", '
-                 f'rating = "requires improvement", or_worse = true, date = {after} }} }}')
+        t.append(
+            '{ consequence = { kind = "note" }, condition = { kind = "any after", '
+            f'rating = "requires improvement", or_worse = true, date = {after} }} }}'
+        )
     elif extra == 2:
         c.append("break allowed when remedy period ends without improvement")
-        t.append('{ consequence = { kind = "break allowed" }, condition = '
-                 '{ kind = "remedy failed" } }')
+        t.append(
+            '{ consequence = { kind = "break allowed" }, condition = { kind = "remedy failed" } }'
+        )
     return c, t
 
 
 def _review_lines(
-    rng: random.Random, indent: str, start: dt.date, end: dt.date | None, on_dates: bool,
+    rng: random.Random,
+    indent: str,
+    start: dt.date,
+    end: dt.date | None,
+    on_dates: bool,
     toml_table: str,
 ) -> tuple[list[str], list[str]]:
     if on_dates:
@@ -836,19 +906,27 @@ def _review_lines(
         until = f" until {end}" if end is not None and rng.random() < 0.5 else ""
         schedule_c = f"every {months} months from {first}{until}"
         until_t = f", until = {end}" if until else ""
-        schedule_t = (f'schedule = {{ kind = "every", months = {months}, '
-                      f"start = {first}{until_t} }}")
+        schedule_t = f'schedule = {{ kind = "every", months = {months}, start = {first}{until_t} }}'
     rules_c, rules_t = _rules(rng, dt.date(start.year + 1, 4, 1))
     inner = indent + "  "
-    c = [f"{indent}review {schedule_c}", *(inner + b for b in _BANDS_C),
-         *(inner + r for r in rules_c)]
-    t = [f"[[{toml_table}]]", schedule_t, _BANDS_T,
-         "rules = [\n  " + ",\n  ".join(rules_t) + ",\n]"]
+    c = [
+        f"{indent}review {schedule_c}",
+        *(inner + b for b in _BANDS_C),
+        *(inner + r for r in rules_c),
+    ]
+    t = [
+        f"[[{toml_table}]]",
+        schedule_t,
+        _BANDS_T,
+        "rules = [\n  " + ",\n  ".join(rules_t) + ",\n]",
+    ]
     return c, t
 
 
 def _charter_review(w: _Writer) -> None:
-    c, t = _review_lines(w.rng, "", dt.date(2025, 4, 1), None, False, "reviews")
+    # Contracts start on 1 April 2024, 2025 or 2026 and run five years; a default review's
+    # first date (1 October 2026) falls inside every one of their terms.
+    c, t = _review_lines(w.rng, "", dt.date(2026, 4, 1), None, False, "reviews")
     w.both(["# The default review for contracts that state none.", *c, ""], [*t, ""])
 
 
@@ -868,8 +946,13 @@ def _contract(w: _Writer, i: int, family: dict[str, str]) -> None:
         "",
     ]
     t = [
-        "[[contracts]]", f"id = {_q(ident)}", f"title = {_q(title)}",
-        f"supplier = {_q(supplier)}", f'value = "{value}"', f"start = {start}", f"end = {end}",
+        "[[contracts]]",
+        f"id = {_q(ident)}",
+        f"title = {_q(title)}",
+        f"supplier = {_q(supplier)}",
+        f'value = "{value}"',
+        f"start = {start}",
+        f"end = {end}",
     ]
     if i % 4 == 0:
         text = "Let under the 2025 procurement pipeline."
@@ -884,8 +967,15 @@ def _contract(w: _Writer, i: int, family: dict[str, str]) -> None:
         t.extend(tt)
     if rng.random() < 0.5:
         c.append(f'  excused from {year}-12-20 to {year + 1}-01-04 because "site closure"')
-        t.extend(["[[contracts.excused]]", f"start = {year}-12-20", f"end = {year + 1}-01-04",
-                  'reason = "site closure"', ""])
+        t.extend(
+            [
+                "[[contracts.excused]]",
+                f"start = {year}-12-20",
+                f"end = {year + 1}-01-04",
+                'reason = "site closure"',
+                "",
+            ]
+        )
     if rng.random() < 0.5:  # the others follow the charter-wide review
         rc, rt = _review_lines(rng, "  ", start, end, rng.random() < 0.25, "contracts.reviews")
         c.extend(["", *rc])
@@ -897,8 +987,14 @@ def _target(
     rng: random.Random, kind: str, family: dict[str, str], start: dt.date
 ) -> tuple[list[str], list[str]]:
     def target_t(metric: str, comparison: str, amount: str, scope: str, *extra: str) -> list[str]:
-        return ["[[contracts.targets]]", f'metric = "{metric}"', f'comparison = "{comparison}"',
-                f"amount = {amount}", f"scope = {scope}", *extra]
+        return [
+            "[[contracts.targets]]",
+            f'metric = "{metric}"',
+            f'comparison = "{comparison}"',
+            f"amount = {amount}",
+            f"scope = {scope}",
+            *extra,
+        ]
 
     each = {"q": "quarter", "y": "financial year", "m": "month"}
     if kind == "jobs":
@@ -906,8 +1002,12 @@ def _target(
         period = each[rng.choice("qy")]
         metric = family["jobs"]
         c = [f"  target {metric} at least {fte} FTE each {period}"]
-        t = target_t(metric, "at least", f'{{ kind = "absolute", quantity = {_qty(str(fte), "FTE")} }}',
-                     f'{{ kind = "each", period = "{period}" }}')
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "absolute", quantity = {_qty(str(fte), "FTE")} }}',
+            f'{{ kind = "each", period = "{period}" }}',
+        )
         if rng.random() < 0.3:
             c.append("    needs data for at least 80% of each period")
             t.append('data_coverage_percent = "80"')
@@ -916,65 +1016,101 @@ def _target(
         weeks = rng.choice([26, 52, 104])
         metric = family["weeks"]
         mile = dt.date(start.year + 1, 3, 31)
-        c = [f"  target {metric} at least {weeks} person-weeks per £1m of contract value "
-             "over the contract",
-             f"    milestone {weeks * 3} person-weeks by {mile}"]
-        t = target_t(metric, "at least",
-                     f'{{ kind = "per value", quantity = {_qty(str(weeks), "person_week")}, '
-                     'per_money = "1000000" }', '{ kind = "over contract" }')
-        t += ["", "[[contracts.targets.milestones]]",
-              f"quantity = {_qty(str(weeks * 3), 'person_week')}", f"date = {mile}"]
+        c = [
+            f"  target {metric} at least {weeks} person-weeks per £1m of contract value "
+            "over the contract",
+            f"    milestone {weeks * 3} person-weeks by {mile}",
+        ]
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "per value", quantity = {_qty(str(weeks), "person_week")}, '
+            'per_money = "1000000" }',
+            '{ kind = "over contract" }',
+        )
+        t += [
+            "",
+            "[[contracts.targets.milestones]]",
+            f"quantity = {_qty(str(weeks * 3), 'person_week')}",
+            f"date = {mile}",
+        ]
         return c, [*t, ""]
     if kind == "local_spend":
         pct = rng.choice([20, 25, 30, 40])
         metric = family["local_spend"]
         c = [f"  target {metric} at least {pct}% of {family['total_spend']} each quarter"]
-        t = target_t(metric, "at least",
-                     f'{{ kind = "share", percent = "{pct}", of_metric = "{family["total_spend"]}" }}',
-                     '{ kind = "each", period = "quarter" }')
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "share", percent = "{pct}", of_metric = "{family["total_spend"]}" }}',
+            '{ kind = "each", period = "quarter" }',
+        )
         return c, [*t, ""]
     if kind == "carbon":
         tonnes = rng.choice([60, 120, 250])
         metric = family["carbon"]
         by, mile = dt.date(start.year + 2, 3, 31), dt.date(start.year + 1, 3, 31)
-        c = [f"  target {metric} at least {tonnes} tCO2e by {by}",
-             f"    milestone {tonnes // 3} tCO2e by {mile}",
-             f'    excused from {start.year}-12-20 to {start.year + 1}-01-04 because "depot move"']
-        t = target_t(metric, "at least",
-                     f'{{ kind = "absolute", quantity = {_qty(str(tonnes), "tCO2e")} }}',
-                     f'{{ kind = "by", date = {by} }}')
-        t += ["", "[[contracts.targets.milestones]]",
-              f"quantity = {_qty(str(tonnes // 3), 'tCO2e')}", f"date = {mile}",
-              "", "[[contracts.targets.excused]]", f"start = {start.year}-12-20",
-              f"end = {start.year + 1}-01-04", 'reason = "depot move"']
+        c = [
+            f"  target {metric} at least {tonnes} tCO2e by {by}",
+            f"    milestone {tonnes // 3} tCO2e by {mile}",
+            f'    excused from {start.year}-12-20 to {start.year + 1}-01-04 because "depot move"',
+        ]
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "absolute", quantity = {_qty(str(tonnes), "tCO2e")} }}',
+            f'{{ kind = "by", date = {by} }}',
+        )
+        t += [
+            "",
+            "[[contracts.targets.milestones]]",
+            f"quantity = {_qty(str(tonnes // 3), 'tCO2e')}",
+            f"date = {mile}",
+            "",
+            "[[contracts.targets.excused]]",
+            f"start = {start.year}-12-20",
+            f"end = {start.year + 1}-01-04",
+            'reason = "depot move"',
+        ]
         return c, [*t, ""]
     if kind == "share":
         pct = rng.choice([35, 50])
         metric = family["spend_share"]
         c = [f"  target {metric} at least {pct}% each financial year"]
-        t = target_t(metric, "at least",
-                     f'{{ kind = "absolute", quantity = {_qty(str(pct), "percent")} }}',
-                     '{ kind = "each", period = "financial year" }')
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "absolute", quantity = {_qty(str(pct), "percent")} }}',
+            '{ kind = "each", period = "financial year" }',
+        )
         return c, [*t, ""]
     if kind == "baseline":
         pct = rng.choice([10, 15, 20])
         base = rng.choice([300, 500, 800])
         metric = family["carbon"]
-        c = [f"  target {metric} increased by at least {pct}% from {base} tCO2e in 2024 "
-             "each financial year"]
-        t = target_t(metric, "at least",
-                     f'{{ kind = "baseline", change = "increased", percent = "{pct}", '
-                     f'baseline = {_qty(str(base), "tCO2e")}, year = 2024 }}',
-                     '{ kind = "each", period = "financial year" }')
+        c = [
+            f"  target {metric} increased by at least {pct}% from {base} tCO2e in 2024 "
+            "each financial year"
+        ]
+        t = target_t(
+            metric,
+            "at least",
+            f'{{ kind = "baseline", change = "increased", percent = "{pct}", '
+            f"baseline = {_qty(str(base), 'tCO2e')}, year = 2024 }}",
+            '{ kind = "each", period = "financial year" }',
+        )
         return c, [*t, ""]
     assert kind == "between"
     low = rng.choice([10, 20])
     metric = family["jobs"]
     c = [f"  target {metric} between {low} FTE and {low + 10} FTE each month"]
-    t = target_t(metric, "between",
-                 f'{{ kind = "absolute", quantity = {_qty(str(low), "FTE")} }}',
-                 '{ kind = "each", period = "month" }',
-                 f'upper = {{ kind = "absolute", quantity = {_qty(str(low + 10), "FTE")} }}')
+    t = target_t(
+        metric,
+        "between",
+        f'{{ kind = "absolute", quantity = {_qty(str(low), "FTE")} }}',
+        '{ kind = "each", period = "month" }',
+        f'upper = {{ kind = "absolute", quantity = {_qty(str(low + 10), "FTE")} }}',
+    )
     return c, [*t, ""]
 
 

@@ -143,4 +143,4 @@ class FakePandas:
 
 def test_data_frames_are_checked_like_any_rows() -> None:
     data = delivery.from_frame(FakePandas())
-    assert [r.code for r in data.rejections] == ["CH807"]
+    assert [r.code for r in data.rejections] == ["CH810"]  # a blank cell: NaN in a data frame

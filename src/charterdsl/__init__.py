@@ -26,7 +26,9 @@ from charterdsl.loader import (
     parse,
     parse_file,
 )
+from charterdsl.formatter import format_charter
 from charterdsl.model import Charter
+from charterdsl.serde import from_json, to_json
 
 __version__ = "0.1.0"
 
@@ -41,7 +43,10 @@ __all__ = [
     "check_catalogue_file",
     "check_file",
     "check_text",
+    "format_charter",
+    "from_json",
     "load_catalogue",
     "parse",
     "parse_file",
+    "to_json",
 ]

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from charterdsl.errors import Diagnostic, Severity
 from charterdsl.loader import load_catalogue
-from charterdsl.model import Charter, Metric
+from charterdsl.model import Charter, Metric, Share
 from charterdsl.source import Source
 
 
 def used_metrics(charter: Charter) -> list[Metric]:
     """The charter's own metrics and every catalogue metric a target or outcome refers to."""
-    referred = {t.metric for t in charter.targets}
-    referred |= {t.metric for c in charter.contracts for t in c.targets}
+    targets = [*charter.targets, *(t for c in charter.contracts for t in c.targets)]
+    referred = {t.metric for t in targets}
+    referred |= {a.of_metric for t in targets for a in (t.amount, t.upper) if isinstance(a, Share)}
     referred |= {m for o in charter.outcomes for m in o.measured_by}
     own = {m.id for m in charter.metrics}
     index = charter.metric_index

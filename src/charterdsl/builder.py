@@ -94,6 +94,11 @@ def _date_hint(text: str) -> str:
     return f"{calendar.month_name[month]} {year} has {last} days"
 
 
+# Besides letters (of any script), an id may hold these; Python's \w would also let in
+# superscripts, fractions and Roman numerals such as ² ½ Ⅻ.
+_ID_PUNCTUATION = frozenset("0123456789_-")
+
+
 @attrs.frozen
 class Clause:
     """One clause line inside a declaration, before it is folded into the declaration."""
@@ -153,6 +158,14 @@ class Builder(Transformer[Token, Any]):
         self.diagnostics.append(Diagnostic(code, message, at, hint, source=self.source))
 
     def name(self, token: Token) -> str:
+        if not all(ch.isalpha() or ch in _ID_PUNCTUATION for ch in str(token)):
+            odd = next(ch for ch in str(token) if not (ch.isalpha() or ch in _ID_PUNCTUATION))
+            self.problem(
+                "CH102",
+                f"the id '{token}' contains '{odd}'",
+                self.token_span(token),
+                "ids use letters, the digits 0 to 9, underscores and single hyphens",
+            )
         if len(token) > limits.MAX_NAME_LENGTH:
             self.problem(
                 "CH603",
@@ -337,6 +350,9 @@ class Builder(Transformer[Token, Any]):
                 "write the month in full, like 1 April",
             )
             month = 4
+        if day != day.to_integral_value():
+            self.problem("CH305", f"{day_token} is not a whole day of the month",
+                         self.token_span(day_token), "write it like 1 April")
         try:
             dt.date(2024, month, int(day))  # a leap year, so 29 February is allowed
         except ValueError:

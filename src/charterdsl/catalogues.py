@@ -21,7 +21,7 @@ from charterdsl import limits, units
 from charterdsl.builder import build_catalogue
 from charterdsl.errors import Diagnostic
 from charterdsl.model import Catalogue, CatalogueUse, ProxiesUse, Proxy, ProxyEntry, ProxyTable
-from charterdsl.source import Source, Span
+from charterdsl.source import Source, Span, composed
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 BUNDLED = "bundled:"  # use catalogue "bundled:starter" names a catalogue shipped in the package
@@ -73,7 +73,7 @@ def read_source(path: Path, name: str) -> Source | Diagnostic:
 def decode(data: bytes, name: str) -> Source | Diagnostic:
     """UTF-8 text (a byte-order mark is allowed) as a Source, or a positioned CH106."""
     try:
-        return Source(data.decode("utf-8"), name)
+        return Source(composed(data.decode("utf-8")), name)
     except UnicodeDecodeError as error:
         good = data[: error.start].decode("utf-8")
         source = Source(good + "\ufffd", name)
@@ -198,7 +198,8 @@ class CatalogueLoader:
             return None
         escaped = False
         for index, root in enumerate(self.roots):
-            base = folder if index == 0 else root.folder
+            # Relative to the file that says 'use', when that file lies under this root.
+            base = folder if folder.is_relative_to(root.folder) else root.folder
             candidate = (base / PurePosixPath(text)).resolve()
             if not candidate.is_relative_to(root.folder):
                 escaped = True

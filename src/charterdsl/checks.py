@@ -104,7 +104,8 @@ class Checker:
             return  # declared by a declaration or catalogue that failed, already reported
         candidates = [k for k in known if k != exclude]
         matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
-        hint = f"did you mean '{matches[0]}'?" if matches else f"declare the {kind} first"
+        hint = (f"did you mean '{matches[0]}'?" if matches
+                else f"declare it with a '{kind}' line, anywhere in the charter")
         self.report("CH201", f"unknown {kind} '{name}'", span, hint, word=name)
 
     def refer(self, kind: str, name: str | None, known: Mapping[str, object] | set[str],
@@ -169,6 +170,15 @@ class Checker:
             for metric in catalogue.metrics:
                 for key, table in ((metric.id, owners), (metric.code, codes)):
                     if key is None:
+                        continue
+                    if key in table and table[key][1] is catalogue:
+                        self.report("CH202", f"metric '{key}' is declared twice in the catalogue "
+                                    f"'{catalogue.name}'", metric.span,
+                                    "give each metric its own id and code", word=key,
+                                    file=catalogue.source_name,
+                                    related=(("first declared", cite(
+                                        self.source(catalogue.source_name),
+                                        table[key][0].span)),))
                         continue
                     if key in table and table[key][1] is not catalogue:
                         first, other = table[key]
@@ -243,6 +253,8 @@ class Checker:
                 self.refer("area", other, areas, area.span)
         for metric in c.metrics:
             self.refer("theme", metric.theme, themes, metric.span)
+            for other in metric.overlaps:
+                self.refer("metric", other, self.metrics, metric.span)
             if metric.eligibility is not None:
                 self.refer("area", metric.eligibility.area, areas, metric.eligibility.span)
         for outcome in c.outcomes:
@@ -257,7 +269,8 @@ class Checker:
     def metric_definitions(self) -> None:
         for metric in self.metrics.values():
             file = self._catalogue_of(metric)
-            if metric.kind is None and metric.id not in self.unparsed_ids:
+            narrows = bool(metric.code) and self.metrics_incomplete
+            if metric.kind is None and metric.id not in self.unparsed_ids and not narrows:
                 self.report("CH205", f"metric '{metric.id}' does not say what it counts",
                             metric.span, "add a line like: counts FTE, averaged over time",
                             word=metric.id, file=file)
@@ -284,15 +297,20 @@ class Checker:
             return
         per = proxy.per_unit
         valued = metric.unit
-        if metric.kind is MetricKind.AVERAGED and units.factor(per, metric.unit) is None:
+        if metric.kind is MetricKind.AVERAGED:
             valued = f"{metric.unit}_year"  # a level is valued per unit-year: FTE -> FTE-year
-        if units.factor(per, valued, self.week) is None:
+        if valued not in units.BY_NAME or units.factor(per, valued, self.week) is None:
+            how = "a level" if metric.kind is MetricKind.AVERAGED else "a stock"
+            hint = (f"give the proxy per {units.display(valued, Decimal(1))}"
+                    if valued in units.BY_NAME else
+                    f"a level in {units.display(metric.unit)} has no unit-year to be valued "
+                    "by; count it summed, or remove the proxy")
             self.report(
                 "CH302",
                 f"a proxy per {units.display(per, Decimal(1))} cannot value metric "
-                f"'{metric.id}', which counts {units.display(metric.unit)}",
+                f"'{metric.id}', {how} in {units.display(metric.unit)}",
                 proxy.span,
-                f"give the proxy per {units.display(valued, Decimal(1))}",
+                hint,
                 word=proxy.per_unit if proxy.per_unit in units.BY_NAME else None,
                 file=file,
             )
@@ -439,13 +457,16 @@ class Checker:
             self.report("CH205", f"contract '{contract.id}' has no term",
                         contract.span, "add a line like: runs from 2025-04-01 to 2030-03-31",
                         word=contract.id)
+        for target in contract.targets:
+            self.target(target, contract)
         for target in self.charter.targets_for(contract):
-            own = target in contract.targets
-            self.target(target, contract if own else None)
-            if not own:
-                self.target_term(target, contract)
+            if target not in contract.targets:
+                self.target_term(target, contract)  # the rest was checked once, charter-wide
         for review in contract.reviews:
             self.review(review, contract)
+        if not contract.reviews:
+            for review in self.charter.reviews:
+                self.review_term(review, contract)
         self.excusals(contract.excused, contract)
 
     # ------------------------------------------------------------------ targets
@@ -472,6 +493,10 @@ class Checker:
                             "a milestone marks progress on the way to the target",
                             word=milestone.date.isoformat())
         if target.upper is not None:
+            if type(target.amount) is not type(target.upper):
+                self.report("CH302", "the two amounts of 'between' must be of the same kind",
+                            target.span, "write both as amounts, both as percentages of the "
+                            "same metric, or both per £ of contract value", word="between")
             self.between_order(target)
         self.excusals(target.excused, contract)
         if contract is not None:
@@ -564,19 +589,24 @@ class Checker:
         ):
             self.report("CH402", "the reviews end before they start", review.span,
                         "the 'until' date must come after the 'from' date", word="until")
-        if contract is not None and contract.start and contract.end and _known(
-            contract.start, contract.end
-        ):
-            dates = schedule.dates if isinstance(schedule, OnDates) else (schedule.start,)
-            for date in dates:
-                if _known(date) and not contract.start <= date <= contract.end:
-                    self.report("CH404", f"the review on {date} is outside the term of contract "
-                                f"'{contract.id}' ({contract.start} to {contract.end})",
-                                review.span, "review dates fall within the contract term",
-                                word=date.isoformat())
+        if contract is not None:
+            self.review_term(review, contract)
         if isinstance(schedule, OnDates) and list(schedule.dates) != sorted(set(schedule.dates)):
             self.report("CH402", "review dates must be listed in order, each once", review.span)
         self.bands(review.bands)
+
+    def review_term(self, review: Review, contract: Contract) -> None:
+        start, end = contract.start, contract.end
+        if start is None or end is None or not _known(start, end):
+            return
+        schedule = review.schedule
+        dates = schedule.dates if isinstance(schedule, OnDates) else (schedule.start,)
+        for date in dates:
+            if _known(date) and not start <= date <= end:
+                self.report("CH404", f"the review on {date} is outside the term of contract "
+                            f"'{contract.id}' ({start} to {end})", review.span,
+                            "review dates fall within the contract term",
+                            word=date.isoformat())
 
     def bands(self, bands: tuple[Band, ...]) -> None:
         seen: dict[object, Band] = {}

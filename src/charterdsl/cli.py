@@ -1,8 +1,9 @@
 """The ``charter`` command: a thin shell over the public API.
 
 Exit codes: 0 when all is well, 1 when there are findings (errors in a charter, a file that
-``fmt --check`` would change, rejected rows under ``--strict``), 2 for a usage error (a bad
-option, a file that does not exist).
+``fmt --check`` would change, rejected rows under ``--strict``, two charters that ``diff``
+finds different), 2 for a usage error (a bad option, a file that does not exist, a charter
+that ``diff`` cannot read).
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ def existing_file(text: str) -> Path:
     return path
 
 
+def catalogue_file(text: str) -> Path:
+    """A catalogue file, or one that ships with charterdsl (``bundled:starter``)."""
+    from charterdsl.catalogues import BUNDLED, bundled_names, bundled_path
+
+    if text.startswith(BUNDLED):
+        path = bundled_path(text[len(BUNDLED):])
+        if path is None:
+            known = ", ".join(BUNDLED + name for name in bundled_names())
+            raise UsageError(f"{text}: no such bundled catalogue (there is {known})")
+        return path
+    return existing_file(text)
+
+
 def write_output(text: str, output: str | None) -> None:
     if output is None or output == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -64,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.approved and result.charter is not None:
             from charterdsl.approval import bespoke_metrics
 
-            diagnostics += bespoke_metrics(result.charter, existing_file(args.approved),
+            diagnostics += bespoke_metrics(result.charter, catalogue_file(args.approved),
                                            args.require_approved, result.sources)
         print_diagnostics(diagnostics, args)
         if any(d.is_error for d in diagnostics):
@@ -172,7 +186,7 @@ def cmd_catalogue_check(args: argparse.Namespace) -> int:
 
     status = OK
     for text in args.files:
-        result = check_catalogue_file(existing_file(text))
+        result = check_catalogue_file(catalogue_file(text))
         print_diagnostics(result.diagnostics, args)
         if not result.ok:
             status = FINDINGS
@@ -186,12 +200,30 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
     from charterdsl.catalogue_table import catalogue_table
     from charterdsl.loader import check_catalogue_file
 
-    result = check_catalogue_file(existing_file(args.file))
+    result = check_catalogue_file(catalogue_file(args.file))
     print_diagnostics(result.diagnostics, args)
     if result.catalogue is None or not result.ok:
         return FINDINGS
     write_output(catalogue_table(result.catalogue, args.format), None)
     return OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from charterdsl.diffing import DIFF_RENDERERS, diff
+    from charterdsl.loader import check_file
+
+    charters = []
+    for text in (args.old, args.new):
+        result = check_file(existing_file(text), search_path=args.search_path)
+        print_diagnostics(result.diagnostics, args)
+        if not result.ok or result.charter is None:
+            # 1 means "the charters differ" to scripts, so a charter that cannot be read
+            # is a usage error instead.
+            return USAGE
+        charters.append(result.charter)
+    found = diff(charters[0], charters[1])
+    write_output(DIFF_RENDERERS[args.format](found), args.output)
+    return FINDINGS if found.changed else OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -274,6 +306,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--search-path", action="append", default=[], metavar="DIR")
     evaluate.set_defaults(run=cmd_evaluate)
 
+    diff_command = commands.add_parser("diff", help="compare two charters clause by clause, "
+                                       "classing each change as stricter, looser or neutral")
+    diff_command.add_argument("old", metavar="OLD")
+    diff_command.add_argument("new", metavar="NEW")
+    diff_command.add_argument("--format", choices=("text", "markdown", "html", "json"),
+                              default="text")
+    diff_command.add_argument("-o", "--output", metavar="FILE",
+                              help="write here instead of stdout")
+    diff_command.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    diff_command.set_defaults(run=cmd_diff)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of exports")
     schema.add_argument("--report", action="store_true",
                         help="the schema of evaluation reports instead of charters")
@@ -304,7 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except UsageError as error:
-        print(f"charter {args.command}: {error}", file=sys.stderr)
+        command = " ".join(filter(None, (args.command, getattr(args, "catalogue_command", None))))
+        print(f"charter {command}: {error}", file=sys.stderr)
         return USAGE
     except CharterError as error:
         print_diagnostics(error.diagnostics, args)

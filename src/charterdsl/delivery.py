@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from charterdsl import units
+from charterdsl.errors import DeliveryDataError, Diagnostic
 from charterdsl.model import Charter, MetricKind
 from charterdsl.report import Rejection
 
@@ -100,6 +101,10 @@ class RowProblem(Exception):
     def __init__(self, code: str, reason: str) -> None:
         super().__init__(reason)
         self.code, self.reason = code, reason
+        # The period of the row, when it was read before the problem was found, so that a
+        # verdict on that period can cite the row it could not use.
+        self.start: dt.date | None = None
+        self.end: dt.date | None = None
 
 
 # ---------------------------------------------------------------------------- cells
@@ -238,7 +243,9 @@ def _text(record: Mapping[str, Any], field: str) -> str:
     if isinstance(value, bool):
         raise RowProblem("CH807", f"{field} is true/false, not a value")
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value:
+            return ""  # data frames hold a blank cell as NaN
+        if value in (float("inf"), float("-inf")):
             raise RowProblem("CH807", f"{field} is not a finite number")
         return repr(value)
     if isinstance(value, dt.datetime):
@@ -262,12 +269,16 @@ def _row(reader: CellReader, record: Mapping[str, Any], file: str, number: int) 
     end = reader.date(_text(record, "period_end"), "the period end")
     if end < start:
         raise RowProblem("CH805", f"the period ends ({end}) before it starts ({start})")
-    quantity_text, unit_text = _text(record, "quantity"), _text(record, "unit")
-    evidence = _text(record, "evidence").strip() or None
-    if not quantity_text.strip() and not unit_text.strip() and evidence:
-        return DeliveryRow(file, number, contract, metric, start, end, None, None, evidence)
-    quantity = reader.quantity(quantity_text)
-    unit = reader.unit(unit_text)
+    try:
+        quantity_text, unit_text = _text(record, "quantity"), _text(record, "unit")
+        evidence = _text(record, "evidence").strip() or None
+        if not quantity_text.strip() and not unit_text.strip() and evidence:
+            return DeliveryRow(file, number, contract, metric, start, end, None, None, evidence)
+        quantity = reader.quantity(quantity_text)
+        unit = reader.unit(unit_text)
+    except RowProblem as problem:
+        problem.start, problem.end = start, end
+        raise
     return DeliveryRow(file, number, contract, metric, start, end, quantity, unit, evidence)
 
 
@@ -282,18 +293,24 @@ def _rejection(file: str, number: int, problem: RowProblem, record: Mapping[str,
         problem.reason,
         show(str(contract)) if contract else None,
         show(str(metric)) if metric else None,
+        problem.start,
+        problem.end,
     )
 
 
 # ---------------------------------------------------------------------------- files
 
 
-class FileProblem(Exception):
+class FileProblem(DeliveryDataError):
     """A whole file could not be read (not a row: the file)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__([Diagnostic(code, message)])
         self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def decode_text(data: bytes, file: str) -> str:

@@ -125,10 +125,6 @@ class DeliveryDataError(CharterError):
     """Delivery data could not be read, or was rejected under ``--strict``."""
 
 
-class EvaluationError(CharterError):
-    """A charter and its data cannot be evaluated together."""
-
-
 # Every stable code, with a one-line title. docs/errors.md explains each with an example.
 CODES: dict[str, str] = {
     # CH1xx: the text is not in the language

@@ -183,16 +183,19 @@ class _Evaluation:
             bands = reviews[0].bands or DEFAULT_BANDS
             sites = {band: self.cite(band.span) if band.span else "the default bands"
                      for band in bands}
-        coverage = (target.data_coverage_percent
-                    or self.charter.header.conventions.data_coverage_percent
-                    or DEFAULT_COVERAGE)
+        coverage = next(
+            (c for c in (target.data_coverage_percent,
+                         self.charter.header.conventions.data_coverage_percent)
+             if c is not None),
+            DEFAULT_COVERAGE,
+        )
         return Setting(
             contract=contract,
             target=target,
             metric=metric,
             sentence=target_sentence(target),
             target_at=self.cite(target.span),
-            series=self.series.get((contract.id, metric.id)),
+            series=self.series.get((contract.id, _measured_metric(metric))),
             denominator=self._denominator(contract, target, metric),
             excusals=self.charter.excusals_for(contract) + target.excused,
             bands=bands,
@@ -258,9 +261,7 @@ class _Evaluation:
                 return None
             window, days = ended[-1]
             verdict = judge(setting, window, date, full_days=days)
-        rated = verdict.status not in (VerdictStatus.NOT_YET_DUE, VerdictStatus.EXCUSED,
-                                       VerdictStatus.INSUFFICIENT_DATA, VerdictStatus.MISSED)
-        return verdict if rated else None
+        return verdict
 
     # ------------------------------------------------------------------ social value
 
@@ -290,6 +291,12 @@ def _index(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
         if row.quantity is not None:
             groups.setdefault((row.contract, row.metric), []).append(row)
     return {key: Series(group) for key, group in groups.items()}
+
+
+def _measured_metric(metric: Metric) -> str:
+    """The metric whose rows a target on ``metric`` sums: a ratio is never reported itself,
+    so its rows are its numerator's (the denominator is looked up as the partner)."""
+    return metric.numerator if metric.kind is MetricKind.RATIO and metric.numerator else metric.id
 
 
 def _metric_files(charter: Charter) -> dict[str, str]:

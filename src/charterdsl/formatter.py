@@ -1,7 +1,8 @@
 """Canonical charter text: print a charter so that it parses back to an equal model.
 
 :func:`format_charter` prints a :class:`~charterdsl.model.Charter`, :func:`format_catalogue` a
-:class:`~charterdsl.model.Catalogue`, and :func:`format_text` parses text and prints it again.
+:class:`~charterdsl.model.Catalogue`, :func:`format_offer` an :class:`~charterdsl.model.Offer`,
+and :func:`format_text` parses any of the three files and prints it again.
 For every valid charter ``c``, ``build_charter(Source(format_charter(c)))[0] == c`` (catalogues a
 charter has loaded are not printed: only its ``use`` lines are), and formatting is idempotent.
 
@@ -9,11 +10,11 @@ Layout
     Two spaces per level of indentation, no trailing spaces, one ``\\n`` at the end of each line.
     Declarations come in a fixed order: the charter header, ``use catalogue`` lines,
     ``use proxies`` lines, areas, strengths, themes, metrics, outcomes, charter-wide targets,
-    excusals and reviews, then contracts; within a kind they keep the order they were written
-    in, since that order is the author's. One blank line separates top-level declarations,
-    except that consecutive one-line declarations of the same kind (``use`` lines, themes
-    without a description, excusals...) sit together. A catalogue prints its header, its
-    ``use`` lines, then its metrics.
+    excusals and reviews, contracts, then tenders; within a kind they keep the order they were
+    written in, since that order is the author's. One blank line separates top-level
+    declarations, except that consecutive one-line declarations of the same kind (``use``
+    lines, themes without a description, excusals...) sit together. A catalogue prints its
+    header, its ``use`` lines, then its metrics.
 
 Clause order
     charter: authority, place, version, status, consultation (``with``, then ``responses``),
@@ -22,11 +23,15 @@ Clause order
     catalogue: publisher, version, licence, price index, description.
     area: postcode districts, wards, places, includes, description.
     metric: code, counts (or qualitative), record only, only, proxy, adjustments (deadweight,
-    attribution, displacement, drop-off, on one line), benefits last, theme, counting rule,
-    description.
+    attribution, displacement, drop-off, on one line), benefits last, overlaps, theme,
+    counting rule, description.
     outcome: theme, builds on, targeted at, measured by, description.
     contract: supplier, value, runs from, description; a blank line, its targets then its
     excusals; then each review after a blank line.
+    tender: estimated value, runs from, social value weighting, asks for themes, asks for
+    outcomes, scoring (left out when it is the default, in proportion to the best offer),
+    description.
+    offer: bid price, commitments, answers, description.
     target: milestones, excusals, ``needs data``.  review: bands, then rules.
     Bands are printed in their full form: ``good when delivery is at least 100% of what is due``.
 
@@ -48,12 +53,13 @@ Comments
     that element's indentation; one after the last element goes at the end of the file. A
     comment at the end of a line stays at the end of the printed line of the clause or
     declaration that was on that original line. Clauses with a source span (declarations,
-    status, consultation, eligibility, proxy, target, milestone, excusal, review, band, rule)
-    are found by their span's line. Other clauses (``code NT1``) are found by their first word
-    among the original lines of the declaration around them, which needs the original
-    :class:`~charterdsl.source.Source`; without it, such a comment goes to the nearest printed
-    line before it that is known. A line can hold one end-of-line comment: any other that
-    lands on the same line is printed on its own line just before it.
+    status, consultation, eligibility, proxy, target, milestone, excusal, review, band, rule,
+    commitment, answer) are found by their span's line. Other clauses (``code NT1``) are found
+    by their first words among the original lines of the declaration around them, which needs
+    the original :class:`~charterdsl.source.Source`. Without it, an end-of-line comment on such
+    a clause moves to the nearest line above whose place is known, and a comment on a line of
+    its own to the next such line below. A line can hold one end-of-line comment: any other
+    that lands on the same line is printed on its own line just before it.
 """
 
 from __future__ import annotations
@@ -69,13 +75,14 @@ from typing import Any, TypeVar
 import attrs
 
 from charterdsl import units
-from charterdsl.builder import MONTHS, build_catalogue, build_charter
+from charterdsl.builder import MONTHS, build_catalogue, build_charter, build_offer
 from charterdsl.errors import Diagnostic
 from charterdsl.loader import error_for
 from charterdsl.model import (
     Absolute,
     Adjustments,
     Amount,
+    Answer,
     AnyAfter,
     Area,
     Band,
@@ -85,6 +92,7 @@ from charterdsl.model import (
     CatalogueUse,
     Charter,
     Comment,
+    Commitment,
     Comparison,
     Condition,
     Consecutive,
@@ -103,6 +111,7 @@ from charterdsl.model import (
     Metric,
     MetricKind,
     Milestone,
+    Offer,
     OnDates,
     Outcome,
     OverContract,
@@ -116,16 +125,25 @@ from charterdsl.model import (
     Rule,
     Schedule,
     Scope,
+    Scoring,
+    ScoringKind,
     Share,
     StatusClause,
     Strength,
     Target,
+    Tender,
     Theme,
 )
 from charterdsl.parser import comments as source_comments
 from charterdsl.source import Source, Span
 
-__all__ = ["format_catalogue", "format_charter", "format_text", "target_sentence"]
+__all__ = [
+    "format_catalogue",
+    "format_charter",
+    "format_offer",
+    "format_text",
+    "target_sentence",
+]
 
 T = TypeVar("T")
 
@@ -505,6 +523,7 @@ def _metric(metric: Metric) -> list[_Line]:
             _proxy(metric.proxy),
             _adjustments(metric.adjustments),
             _clause("benefits last", metric.benefit_years, _years),
+            _clause("overlaps", metric.overlaps, _names),
             _clause("theme", metric.theme, str),
             _clause("counting rule", metric.counting_rule, _quote),
             _clause("description", metric.description, _quote),
@@ -610,20 +629,75 @@ def _rule(rule: Rule) -> list[_Line]:
     return _single(text, rule.span)
 
 
+def _term(start: dt.date | None, end: dt.date | None) -> str | None:
+    if start is None or end is None:
+        return None
+    return f"runs from {_date(start)} to {_date(end)}"
+
+
 def _contract(contract: Contract) -> list[_Line]:
-    term = None
-    if contract.start is not None and contract.end is not None:
-        term = f"runs from {_date(contract.start)} to {_date(contract.end)}"
     clauses: list[_Part] = [
         _clause("supplier", contract.supplier, _quote),
         _clause("value", contract.value, _money),
-        term,
+        _term(contract.start, contract.end),
         _clause("description", contract.description, _quote),
     ]
     duties = [*map(_target, contract.targets), *map(_excusal, contract.excused)]
     reviews = [[_review(review)] for review in contract.reviews]
     head = f"contract {contract.id} {_quote(contract.title)}"
     return _block(head, contract.span, _separated([clauses, duties, *reviews]))
+
+
+# ---------------------------------------------------------------------------- tenders, offers
+
+
+def _tender(tender: Tender) -> list[_Line]:
+    return _block(
+        f"tender {tender.id} {_quote(tender.title)}",
+        tender.span,
+        [
+            _clause("estimated value", tender.estimated_value, _money),
+            _term(tender.start, tender.end),
+            _clause("social value weighting", tender.weighting_percent, _percent),
+            _clause("asks for themes", tender.themes, _names),
+            _clause("asks for outcomes", tender.outcomes, _names),
+            _scoring(tender.scoring),
+            _clause("description", tender.description, _quote),
+        ],
+    )
+
+
+def _scoring(scoring: Scoring) -> str | None:
+    # Proportional scoring is what a tender that says nothing gets, so it goes unsaid.
+    match scoring:
+        case Scoring(ScoringKind.RATIO, value, per) if value is not None and per is not None:
+            return f"scored against {_money(value)} per {_money(per)}"
+        case Scoring(ScoringKind.BANDS):
+            return "scored by quality bands"
+    return None
+
+
+def _offer(offer: Offer) -> list[_Line]:
+    return _block(
+        f"offer {offer.id} {_quote(offer.bidder)} for {offer.tender}",
+        offer.span,
+        [
+            _clause("bid price", offer.bid_price, _money),
+            *map(_commitment, offer.commitments),
+            *map(_answer, offer.answers),
+            _clause("description", offer.description, _quote),
+        ],
+    )
+
+
+def _commitment(commitment: Commitment) -> list[_Line]:
+    area = f" in {commitment.area}" if commitment.area is not None else ""
+    amount = f"{_quantity(commitment.quantity)} {_scope(commitment.scope)}"
+    return _single(f"commits {commitment.metric} {amount}{area}", commitment.span)
+
+
+def _answer(answer: Answer) -> list[_Line]:
+    return _single(f"answer {_quote(answer.text)} scored {_count(answer.score)}", answer.span)
 
 
 # ---------------------------------------------------------------------------- declarations
@@ -642,6 +716,8 @@ _PRINTERS: dict[type[Any], Callable[[Any], list[_Line]]] = {
     Excusal: _excusal,
     Review: _review,
     Contract: _contract,
+    Tender: _tender,
+    Offer: _offer,
 }
 
 
@@ -660,6 +736,7 @@ def _declarations(charter: Charter) -> list[object]:
         *charter.excused,
         *charter.reviews,
         *charter.contracts,
+        *charter.tenders,
     ]
 
 
@@ -684,7 +761,8 @@ def _layout(declarations: Iterable[object]) -> list[_Line]:
 
 # ---------------------------------------------------------------------------- comments
 
-_FIRST_WORDS = re.compile(r"[ \t]*([^\s#]+)(?:[ \t]+([^\s#]+))?")
+# Clauses told apart only by their second or third word: how many words make the key.
+_KEY_LENGTH = {"working": 2, "asks": 3}
 # Clauses that are one clause to the builder but may start with another word.
 _SAME_CLAUSE = {
     "qualitative": "counts",
@@ -695,13 +773,14 @@ _SAME_CLAUSE = {
 
 
 def _clause_key(text: str) -> str | None:
-    """What a clause line is, from its first word (two for ``working week``/``working year``);
-    within one declaration no two clauses without a span share a key."""
-    match = _FIRST_WORDS.match(text)
-    if match is None:
+    """What a clause line is, from its first word (``working week``, ``asks for themes``: a
+    few more); within one declaration no two clauses without a span share a key."""
+    # The key words come before any quoted text, so a "#" inside one cannot cut them short.
+    words = text.split("#", 1)[0].split()
+    if not words:
         return None
-    first = _SAME_CLAUSE.get(match[1], match[1])
-    return f"{first} {match[2]}" if first == "working" else first
+    first = _SAME_CLAUSE.get(words[0], words[0])
+    return " ".join([first, *words[1 : _KEY_LENGTH.get(first, 1)]])
 
 
 class _Origins:
@@ -813,30 +892,43 @@ def target_sentence(target: Target) -> str:
     return f"{_bound(target)} {_scope(target.scope)}"
 
 
+def format_offer(offer: Offer, source: Source | None = None) -> str:
+    """The canonical text of an offer file; its comments come from ``source`` when given."""
+    notes = source_comments(source) if source is not None else ()
+    return _render(_layout([offer]), notes, source)
+
+
 def format_text(text: str, name: str = "<string>") -> str:
-    """Parse a charter or catalogue file and print it canonically.
+    """Parse a charter, catalogue or offer file and print it canonically.
 
     Raises :class:`~charterdsl.errors.CharterSyntaxError` when the text is not in the language
     and :class:`~charterdsl.errors.CharterValidationError` when it parses but cannot be built.
     """
     source = Source(text, name)
-    if _is_catalogue(source):
-        catalogue, diagnostics = build_catalogue(source)
-        _raise_errors(diagnostics)
-        assert catalogue is not None  # a file without a catalogue line has an error
-        return format_catalogue(catalogue, source)
+    match _first_word(source):
+        case "catalogue":
+            catalogue, diagnostics = build_catalogue(source)
+            _raise_errors(diagnostics)
+            assert catalogue is not None  # a file without a catalogue line has an error
+            return format_catalogue(catalogue, source)
+        case "offer":
+            offer, diagnostics = build_offer(source)
+            _raise_errors(diagnostics)
+            assert offer is not None  # a file without an offer line has an error
+            return format_offer(offer, source)
     charter, diagnostics = build_charter(source)
     _raise_errors(diagnostics)
     assert charter is not None  # a file without a charter line has an error
     return format_charter(charter, source)
 
 
-# The first line that is neither blank nor a comment starts with ``catalogue``.
-_CATALOGUE_FILE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*catalogue\b")
+# The first word of the first line that is neither blank nor a comment.
+_FIRST_WORD = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*(\w+)")
 
 
-def _is_catalogue(source: Source) -> bool:
-    return _CATALOGUE_FILE.match(source.text) is not None
+def _first_word(source: Source) -> str | None:
+    match = _FIRST_WORD.match(source.text)
+    return match[1] if match else None
 
 
 def _raise_errors(diagnostics: Sequence[Diagnostic]) -> None:

@@ -119,7 +119,8 @@ def judge(setting: Setting, window: Span, as_of: dt.date, *, full_days: int | No
 def _base(setting: Setting, window: Span) -> Verdict:
     excluded = tuple(
         RowRef(r.file, r.row) for r in setting.rejected
-        if r.start is None or r.end is None or (r.start <= window.end and r.end >= window.start)
+        if r.start is not None and r.end is not None
+        and r.start <= window.end and r.end >= window.start
     )
     return Verdict(
         contract=setting.contract.id,
@@ -154,9 +155,9 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
                       milestone: Quantity | None) -> Verdict:
     provisional = window.end > as_of
     end = min(window.end, as_of)
-    measured, partner = _measure(setting, window.start, end)
+    measured, partner = _measure(setting, window.start, end, as_of)
     lines: list[str] = []
-    covered_ranges = _covered(setting, window.start, end) + excused
+    covered_ranges = _covered(setting, window.start, end, as_of) + excused
     covered = union_days(covered_ranges)
     needed_days = (end - window.start).days + 1
     coverage = CONTEXT.divide(Decimal(covered * 100), Decimal(needed_days))
@@ -190,15 +191,19 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
                         explanation=tuple(lines))
 
 
-def _measure(setting: Setting, start: dt.date, end: dt.date) -> tuple[Measured, Measured | None]:
+def _measure(setting: Setting, start: dt.date, end: dt.date, known_by: dt.date
+             ) -> tuple[Measured, Measured | None]:
+    """What the rows known by ``known_by`` (the as-of or review date) say about
+    ``[start, end]``: a return for a period still running then was not known."""
     empty = Measured(None, 0, ())
     series = setting.series
     measured = empty if series is None else (
-        series.level(start, end) if setting.metric.kind is MetricKind.AVERAGED
-        else series.total(start, end)
+        series.level(start, end, known_by) if setting.metric.kind is MetricKind.AVERAGED
+        else series.total(start, end, known_by)
     )
     if _is_percentage(setting):
-        partner = setting.denominator.total(start, end) if setting.denominator else empty
+        partner = (setting.denominator.total(start, end, known_by) if setting.denominator
+                   else empty)
         return measured, partner
     return measured, None
 
@@ -207,14 +212,14 @@ def _is_percentage(setting: Setting) -> bool:
     return isinstance(setting.target.amount, Share) or setting.metric.kind is MetricKind.RATIO
 
 
-def _covered(setting: Setting, start: dt.date, end: dt.date) -> list[tuple[int, int]]:
-    ranges = setting.series.covered(start, end) if setting.series else []
+def _covered(setting: Setting, start: dt.date, end: dt.date, known_by: dt.date
+             ) -> list[tuple[int, int]]:
+    ranges = setting.series.covered(start, end, known_by) if setting.series else []
     if setting.denominator is not None and _is_percentage(setting):
         # A percentage needs both parts: count only days both cover.
-        other = union_days(setting.denominator.covered(start, end))
-        mine = union_days(ranges)
-        if other < mine:
-            return setting.denominator.covered(start, end)
+        theirs = setting.denominator.covered(start, end, known_by)
+        if union_days(theirs) < union_days(ranges):
+            return theirs
     return ranges
 
 

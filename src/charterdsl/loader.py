@@ -24,7 +24,7 @@ from charterdsl.errors import (
     sort_diagnostics,
 )
 from charterdsl.model import Catalogue, Charter, Header
-from charterdsl.source import Source
+from charterdsl.source import Source, composed
 
 PathLike = str | os.PathLike[str]
 
@@ -114,7 +114,7 @@ def check_text(
     """Check charter text. ``use catalogue`` paths resolve under ``base_dir`` (default: the
     working folder) or the ``search_path`` folders."""
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    return check_source(Source(text, name), folder, search_path)
+    return check_source(Source(composed(text), name), folder, search_path)
 
 
 def check_file(path: PathLike, *, search_path: Sequence[PathLike] = ()) -> CheckResult:

@@ -51,19 +51,23 @@ class Series:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def _within(self, lo: int, hi: int) -> range:
+    def _within(self, lo: int, hi: int, known_by: int | None = None) -> range:
+        """The rows that overlap ``[lo, hi]``, less those whose period ends after
+        ``known_by``: a return for a period still running on a date was not known then."""
         # Rows never overlap, so their ends are sorted like their starts.
         first = bisect.bisect_left(self.ends, lo)
         last = bisect.bisect_right(self.starts, hi)
+        if known_by is not None:
+            last = min(last, bisect.bisect_right(self.ends, known_by))
         return range(first, max(first, last))
 
-    def total(self, start: dt.date, end: dt.date) -> Measured:
+    def total(self, start: dt.date, end: dt.date, known_by: dt.date | None = None) -> Measured:
         """The sum over ``[start, end]`` of a stock, rows straddling an edge pro rata."""
-        lo, hi = start.toordinal(), end.toordinal()
+        lo, hi, known = start.toordinal(), end.toordinal(), _ordinal(known_by)
         total, covered = Decimal(0), 0
         used: list[RowRef] = []
         partial: list[tuple[RowRef, int, int]] = []
-        for i in self._within(lo, hi):
+        for i in self._within(lo, hi, known):
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             days = self.ends[i] - self.starts[i] + 1
             covered += inside
@@ -75,12 +79,12 @@ class Series:
                 partial.append((self.refs[i], inside, days))
         return Measured(total if used else None, covered, tuple(used), tuple(partial))
 
-    def level(self, start: dt.date, end: dt.date) -> Measured:
+    def level(self, start: dt.date, end: dt.date, known_by: dt.date | None = None) -> Measured:
         """The day-weighted average over ``[start, end]`` of a level, over the days covered."""
         lo, hi = start.toordinal(), end.toordinal()
         weighted, covered = Decimal(0), 0
         used: list[RowRef] = []
-        for i in self._within(lo, hi):
+        for i in self._within(lo, hi, _ordinal(known_by)):
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             weighted += self.quantities[i] * inside
             covered += inside
@@ -103,12 +107,18 @@ class Series:
     def last_day(self) -> dt.date | None:
         return dt.date.fromordinal(self.ends[-1]) if self.ends else None
 
-    def covered(self, start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    def covered(self, start: dt.date, end: dt.date, known_by: dt.date | None = None
+                ) -> list[tuple[int, int]]:
         """The day ranges (as ordinals) inside ``[start, end]`` that rows cover."""
         lo, hi = start.toordinal(), end.toordinal()
         return [
-            (max(lo, self.starts[i]), min(hi, self.ends[i])) for i in self._within(lo, hi)
+            (max(lo, self.starts[i]), min(hi, self.ends[i]))
+            for i in self._within(lo, hi, _ordinal(known_by))
         ]
+
+
+def _ordinal(date: dt.date | None) -> int | None:
+    return date.toordinal() if date is not None else None
 
 
 def union_days(ranges: Sequence[tuple[int, int]]) -> int:
@@ -146,3 +156,10 @@ def grouped(value: Decimal, places: int = 2) -> str:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
     return sign + ",".join([digits, *groups]) + dot + fraction
+
+
+def pounds(value: Decimal) -> str:
+    """Money for people: £ and pence, thousands grouped (£2,964.50)."""
+    text = grouped(value.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_EVEN), 2)
+    whole, _, pence = text.partition(".")
+    return f"£{whole}.{pence.ljust(2, '0')}"

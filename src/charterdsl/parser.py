@@ -251,8 +251,9 @@ def _blank_clause(text: str, line: int) -> str:
 
 
 def _indent_of(line: str) -> int:
-    stripped = line.lstrip(" \t")
-    return len(line[: len(line) - len(stripped)].expandtabs(TAB_WIDTH))
+    # Counted as the post-lexer counts it: every tab is TAB_WIDTH spaces.
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.count(" ") + indent.count("\t") * TAB_WIDTH
 
 
 def comments(source: Source) -> tuple[Comment, ...]:
@@ -418,6 +419,10 @@ class SyntaxProblem:
         elif unicodedata.category(ch) == "Nd":
             code, message = "CH303", f"the digit {_show(ch)} is not an ASCII digit"
             hint = "write numbers with the digits 0 to 9"
+        elif ch == "-" and position > 0 and (text[position - 1].isalnum() or
+                                               text[position - 1] in "_-"):
+            message = "an id may not end with a hyphen or hold two in a row"
+            hint = "use single hyphens between letters or digits, like HR-2025-014"
         elif ch.isdigit() or ch in "-+.":
             code, message = "CH303", "this number is not written the usual way"
             hint = "write numbers like 25, 1,200 or 37.5; dates like 2025-04-01"

@@ -2,9 +2,10 @@
 consequences the rules call for.
 
 At a review, a target is rated on its most recent window that ended on or before the review
-date; a target over the contract or to a date is rated on progress so far, pro rata or at its
-latest milestone. A target that cannot be rated (not yet due, no data, excused) counts as
-"Other", as the Procurement Act calls it, and breaks a run of consecutive ratings.
+date; a target over the contract or to a date is rated on its progress so far, pro rata, from
+the rows whose periods had ended by the review. A target that cannot be rated (no window ended
+yet, not enough data, excused) counts as "Other", as the Procurement Act calls it, and breaks
+a run of consecutive ratings.
 
 Rules are checked at every held review, target by target. A remedy plan is not asked for again
 while one is running; once its cure period ends, the next review checks whether the rating
@@ -86,13 +87,21 @@ def run_reviews(review: Review, review_at: str, contract: Contract, rate: Rater,
             history.ratings.append(rating)
             history.dates.append(date)
             ratings.append(TargetRating(
-                metric, target_at, rating.value if rating else None,
-                verdict.window.label if verdict else "nothing to rate yet",
-                verdict.percent_of_due if verdict else None,
+                metric, target_at, rating.value if rating else None, _window(verdict, rating),
+                verdict.percent_of_due if verdict and rating else None,
             ))
             events += _consequences(review.rules, history, contract, metric, date, rule_sites)
         outcomes.append(ReviewOutcome(date, review_at, tuple(ratings), tuple(events)))
     return outcomes
+
+
+def _window(verdict: Verdict | None, rating: Rating | None) -> str:
+    """The window a rating judged, or why there is no rating ("Other")."""
+    if verdict is None:
+        return "no window has ended yet"
+    if rating is None:
+        return f"{verdict.window.label}: {verdict.status.value}"
+    return verdict.window.label
 
 
 def _consequences(rules: Sequence[Rule], history: _History, contract: Contract, metric: str,

@@ -25,6 +25,13 @@ def normalise_text(text: str) -> str:
     return text
 
 
+def composed(text: str) -> str:
+    """Charter text with accented letters composed (Unicode NFC): a letter typed as a base
+    letter and a combining accent, as some systems save it, becomes the one letter people
+    see, so that ids and texts compare as they look. JSON data is left as it is."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 @attrs.frozen
 class Span:
     """A half-open range of characters ``[start, end)`` with the 1-based line and column of its

@@ -24,7 +24,7 @@ from decimal import Decimal
 import attrs
 
 from charterdsl import units
-from charterdsl.measure import CONTEXT, Series, grouped, plain
+from charterdsl.measure import CONTEXT, Series, grouped, plain, pounds
 from charterdsl.model import Adjustments, Contract, Metric, MetricKind
 from charterdsl.periods import add_months
 from charterdsl.report import GroupTotal, RowRef, ValueLine, ValueTotal
@@ -59,9 +59,9 @@ class Restatement:
         if year == self.year or year not in self.index or self.year not in self.index:
             return None
         restated = CONTEXT.divide(amount * self.index[self.year], self.index[year])
-        why = (f"proxy £{plain(amount, 2)} ({year} prices) restated to {self.year} prices: "
+        why = (f"proxy {pounds(amount)} ({year} prices) restated to {self.year} prices: "
                f"x {plain(self.index[self.year])} / {plain(self.index[year])} "
-               f"= £{plain(restated, 2)}")
+               f"= {pounds(restated)}")
         return restated, why
 
 
@@ -164,16 +164,17 @@ def _line(contract: Contract, metric: Metric, per_year: list[tuple[int, Decimal]
     pv = present_value([(y, q * amount * factor) for y, q in per_year],
                        metric.adjustments.drop_off, years, discount_percent)
     unit = units.display(proxy.per_unit)
+    # Quantities keep six decimal places so that the arithmetic can be followed by hand.
     explanation = (
-        "quantity " + " + ".join(f"{plain(q, 2)} in year {y}" for y, q in per_year)
-        + f" = {plain(quantity, 2)} {unit}",
+        "quantity " + " + ".join(f"{grouped(q, 6)} in year {y}" for y, q in per_year)
+        + f" = {grouped(quantity, 6)} {unit}",
         *([restated[1]] if restated else []),
-        f"gross = {grouped(quantity)} x £{grouped(amount)} = £{grouped(gross)} "
+        f"gross = {grouped(quantity, 6)} x {pounds(amount)} = {pounds(gross)} "
         f"({price_year} prices)",
         f"net = gross x {plain(factor, 4)} after deadweight, displacement and attribution "
-        f"= £{grouped(net)}",
+        f"= {pounds(net)}",
         f"present value at {plain(discount_percent, 2)}% a year over {years} year(s) of "
-        f"benefit = £{grouped(pv)}",
+        f"benefit = {pounds(pv)}",
     )
     return ValueLine(
         contract.id, metric.id, quantity, unit, amount, units.display(proxy.per_unit, ONE),
