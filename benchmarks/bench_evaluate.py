@@ -67,10 +67,10 @@ if SRC.is_dir() and str(SRC) not in sys.path:
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import generate_delivery  # noqa: E402
+
 import charterdsl  # noqa: E402
 from charterdsl import delivery, evaluator, units  # noqa: E402
-
-import generate_delivery  # noqa: E402
 
 QUICK_ROWS = 20_000
 GOAL_RATIO = 3.0

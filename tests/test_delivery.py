@@ -3,6 +3,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import charterdsl
 from charterdsl import delivery
@@ -144,3 +146,17 @@ class FakePandas:
 def test_data_frames_are_checked_like_any_rows() -> None:
     data = delivery.from_frame(FakePandas())
     assert [r.code for r in data.rejections] == ["CH810"]  # a blank cell: NaN in a data frame
+
+
+CELLS = st.sampled_from(["c", "jobs", "weeks", "x", "", "2025-04-01", "2025-06-30", "3",
+                         "-1", "1e5", "FTE", "person-hours", '"', ",", "NaN", "٣", "=1+1"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=30))
+def test_every_row_of_any_table_is_used_or_rejected(table: list[list[str]]) -> None:
+    body = "".join(",".join(row) + "\n" for row in table)
+    data = delivery.read_csv_text(HEADER + body, "d.csv")
+    result = delivery.validate(charterdsl.parse(CHARTER), data, AS_OF)
+    assert result.rows_read == len(result.rows) + len(result.rejections)
+    assert result.rows_read == sum(1 for row in table if ",".join(row).strip())

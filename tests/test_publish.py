@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import os
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +22,7 @@ from charterdsl.consultation import ConsultationSummary, read_responses, read_re
 from charterdsl.consultation import summarise as summarise_responses
 from charterdsl.model import Charter, Consultation, Contract, Header, Metric, MetricKind
 from charterdsl.publish import (
+    Block,
     Bullets,
     Heading,
     Para,
@@ -47,7 +49,7 @@ def draft_summary(charter: Charter) -> ConsultationSummary:
     return summarise_responses(charter, read_responses(FOLDER / "responses.csv"))
 
 
-def sentences(blocks: list[object]) -> str:
+def sentences(blocks: Sequence[Block]) -> str:
     """Every word of the layout, one block or item a line, for looking sentences up."""
     lines: list[str] = []
     for block in blocks:

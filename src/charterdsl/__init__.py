@@ -17,6 +17,7 @@ from charterdsl.errors import (
     CharterValidationError,
     Diagnostic,
 )
+from charterdsl.formatter import format_charter
 from charterdsl.loader import (
     CheckResult,
     check_catalogue_file,
@@ -26,7 +27,6 @@ from charterdsl.loader import (
     parse,
     parse_file,
 )
-from charterdsl.formatter import format_charter
 from charterdsl.model import Charter
 from charterdsl.serde import from_json, to_json
 

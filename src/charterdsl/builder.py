@@ -77,7 +77,13 @@ from charterdsl.model import (
     Tender,
     Theme,
 )
-from charterdsl.parser import ParsedBlock, comment_column, comments, parse_blocks
+from charterdsl.parser import (
+    ParsedBlock,
+    comment_column,
+    comments,
+    parse_blocks,
+    split_blocks,
+)
 from charterdsl.source import Source, Span
 
 MONTHS = {calendar.month_name[number].lower(): number for number in range(1, 13)}
@@ -937,14 +943,15 @@ Built = tuple[list[tuple[ParsedBlock, Any]], list[Diagnostic], frozenset[str]]
 def build_declarations(source: Source) -> Built:
     """Parse and build every top-level declaration of a file; also return the ids that
     declarations which failed to parse seem to declare."""
-    parsed = parse_blocks(source)
-    blocks, problems = parsed.blocks, parsed.problems
-    if len(blocks) + len(problems) > limits.MAX_DECLARATIONS:
+    cut = split_blocks(source)
+    if len(cut) > limits.MAX_DECLARATIONS:  # counted before any parsing
         span = source.span(0, 1)
         message = f"this file has more than {limits.MAX_DECLARATIONS} declarations"
         too_many = Diagnostic("CH602", message, span, "split the charter into several files, "
                               "or move metrics into a catalogue", source=source)
         return [], [too_many], frozenset()
+    parsed = parse_blocks(source, cut)
+    blocks, problems = parsed.blocks, parsed.problems
     builder = Builder(source)
     built: list[tuple[ParsedBlock, Any]] = []
     for block in blocks:

@@ -38,7 +38,6 @@ from charterdsl.report import (
     Report,
     ValueLine,
     Verdict,
-    VerdictStatus,
 )
 from charterdsl.reviews import run_reviews
 from charterdsl.source import Source

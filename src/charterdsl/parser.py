@@ -180,13 +180,13 @@ class ParsedFile:
     unparsed_ids: frozenset[str]
 
 
-def parse_blocks(source: Source) -> ParsedFile:
+def parse_blocks(source: Source, blocks: list[Block] | None = None) -> ParsedFile:
     """Parse every declaration of a file on its own."""
     parser = lark_parser()
     parsed: list[ParsedBlock] = []
     problems: list[Diagnostic] = []
     unparsed: set[str] = set()
-    for block in split_blocks(source):
+    for block in split_blocks(source) if blocks is None else blocks:
         before = len(problems)
         tree = _parse_recovering(parser, source, block, problems)
         if tree is not None:
