@@ -152,6 +152,12 @@ def test_byte_order_mark_and_crlf_are_fine(tmp_path: Path) -> None:
     assert [r.position for r in data.rows] == [Position.OBJECT]
 
 
+def test_byte_order_mark_in_text() -> None:
+    data = read_responses_text("\ufeff" + HEADER + "residents,general,a,support\n")
+    assert data.rejected == ()
+    assert len(data.rows) == 1
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ResponsesFileError, match=r"nowhere\.csv"):
         read_responses(tmp_path / "nowhere.csv")

@@ -373,9 +373,9 @@ def test_markdown_tables_keep_their_columns() -> None:
 
 def test_markdown_escapes_input() -> None:
     markdown = render_markdown(make_report())
-    assert r"\<script\>alert\(1\)\</script\>" in markdown
+    assert r"\<script\>alert(1)\</script\>" in markdown
     assert "<script>" not in markdown
-    assert r'=HYPERLINK\("x"\)' in markdown
+    assert r'=HYPERLINK("x")' in markdown  # no link can form once [ and ] are escaped
 
 
 @given(st.text())

@@ -208,6 +208,29 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from charterdsl.consultation import ResponsesFileError, read_responses, summarise
+    from charterdsl.loader import check_file
+    from charterdsl.publish import render_public
+
+    result = check_file(existing_file(args.charter), search_path=args.search_path)
+    print_diagnostics(result.diagnostics, args)
+    if not result.ok or result.charter is None:
+        return FINDINGS
+    summary = None
+    if args.responses:
+        try:
+            responses = read_responses(existing_file(args.responses))
+        except ResponsesFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return FINDINGS
+        summary = summarise(result.charter, responses)
+        for row in summary.rejected:  # also listed in the document itself
+            print(f"{summary.file}:{row.row}: not used: {row.reason}", file=sys.stderr)
+    write_output(render_public(result.charter, fmt=args.format, responses=summary), args.output)
+    return OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from charterdsl.diffing import DIFF_RENDERERS, diff
     from charterdsl.loader import check_file
@@ -305,6 +328,16 @@ def build_parser() -> argparse.ArgumentParser:
                           help="dates like 01/04/2025 put the day first")
     evaluate.add_argument("--search-path", action="append", default=[], metavar="DIR")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    render = commands.add_parser("render", help="write a charter as a plain-English public "
+                                 "document for residents")
+    render.add_argument("charter", metavar="CHARTER")
+    render.add_argument("--format", choices=("html", "markdown"), default="html")
+    render.add_argument("--responses", metavar="CSV",
+                        help="consultation responses to summarise in the document")
+    render.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    render.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    render.set_defaults(run=cmd_render)
 
     diff_command = commands.add_parser("diff", help="compare two charters clause by clause, "
                                        "classing each change as stricter, looser or neutral")

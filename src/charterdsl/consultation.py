@@ -115,6 +115,8 @@ def _decode(data: bytes, name: str) -> str:
 def read_responses_text(text: str, file: str = "<responses>") -> Responses:
     """Read responses from CSV text. Column names are matched without regard to case or
     surrounding spaces; other columns are ignored."""
+    # Text read by other means may still start with the byte-order mark of "CSV UTF-8".
+    text = text.removeprefix("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -688,12 +688,18 @@ def render_text(report: Report, *, colour: bool = False, width: int = 100) -> st
 
 # Every ASCII character with a Markdown meaning; ``&`` and ``~`` too, for entities and
 # strike-through. A backslash before any ASCII punctuation is a plain literal in CommonMark.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|&~])")
+# Characters that act anywhere in a line; with [ and ] escaped no link can form, so ( ) and !
+# need no escape, which keeps the Markdown source readable.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+# Characters that act only at the start of a line: headings, list items, rules, block quotes.
+_MARKDOWN_LINE_START = re.compile(r"^([#+\-=]|[0-9]+(?=[.)]))")
 
 
 def md(text: str) -> str:
     """Input text made literal in Markdown, on one line, safe inside a table cell."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text).strip())
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text).strip())
+    return _MARKDOWN_LINE_START.sub(lambda m: "\\" + m.group(1) if not m.group(1).isdigit()
+                                    else m.group(1) + "\\", escaped)
 
 
 def _md_table(table: Table) -> list[str]:
