@@ -231,6 +231,35 @@ def cmd_render(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_tender_score(args: argparse.Namespace) -> int:
+    from charterdsl.tenders import render_ranking, score_files
+
+    offers = [existing_file(path) for path in args.offers]
+    try:
+        result = score_files(existing_file(args.charter), offers, tender=args.tender,
+                             search_path=args.search_path)
+    except ValueError as error:  # offers for different tenders, or an unknown --tender
+        raise UsageError(str(error)) from None
+    print_diagnostics(result.diagnostics, args)
+    if result.ranking is None:
+        return FINDINGS
+    colour = colour_enabled(args.color, sys.stdout) and args.output in (None, "-")
+    write_output(render_ranking(result.ranking, args.format, colour=colour), args.output)
+    return OK
+
+
+def cmd_award(args: argparse.Namespace) -> int:
+    from charterdsl.award import award_files
+
+    result = award_files(existing_file(args.charter), existing_file(args.offer),
+                         search_path=args.search_path)
+    print_diagnostics(result.diagnostics, args)
+    if result.text is None:
+        return FINDINGS
+    write_output(result.text, args.output)
+    return OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from charterdsl.diffing import DIFF_RENDERERS, diff
     from charterdsl.loader import check_file
@@ -356,6 +385,27 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE")
     schema.set_defaults(run=cmd_schema)
 
+    tender = commands.add_parser("tender", help="score bidders' social value offers")
+    tender_commands = tender.add_subparsers(dest="tender_command", metavar="COMMAND",
+                                            required=True)
+    score = tender_commands.add_parser("score", help="rank offers against a tender in the "
+                                       "charter")
+    score.add_argument("charter", metavar="CHARTER")
+    score.add_argument("offers", nargs="+", metavar="OFFER")
+    score.add_argument("--tender", metavar="ID", help="the tender, when the charter has several")
+    score.add_argument("--format", choices=("text", "markdown", "html", "json", "csv"),
+                       default="text")
+    score.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    score.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    score.set_defaults(run=cmd_tender_score)
+
+    award = commands.add_parser("award", help="turn the winning offer into a contract block")
+    award.add_argument("charter", metavar="CHARTER")
+    award.add_argument("offer", metavar="OFFER")
+    award.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    award.add_argument("--search-path", action="append", default=[], metavar="DIR")
+    award.set_defaults(run=cmd_award)
+
     catalogue = commands.add_parser("catalogue", help="show or check approved-metric catalogues")
     catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", metavar="COMMAND",
                                                   required=True)
@@ -368,7 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_catalogue.add_argument("-q", "--quiet", action="store_true")
     check_catalogue.set_defaults(run=cmd_catalogue_check)
 
-    for sub in [*commands.choices.values(), *catalogue_commands.choices.values()]:
+    nested = [*catalogue_commands.choices.values(), *tender_commands.choices.values()]
+    for sub in [*commands.choices.values(), *nested]:
         _common(sub)
     return parser
 
@@ -380,7 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except UsageError as error:
-        command = " ".join(filter(None, (args.command, getattr(args, "catalogue_command", None))))
+        command = " ".join(filter(None, (args.command, getattr(args, "catalogue_command", None),
+                                         getattr(args, "tender_command", None))))
         print(f"charter {command}: {error}", file=sys.stderr)
         return USAGE
     except CharterError as error:

@@ -144,6 +144,8 @@ CODES: dict[str, str] = {
     "CH207": "metric not on the approved list",
     "CH208": "status requirements not met",
     "CH209": "social value weighting below 10%",
+    "CH210": "commitment outside the local area or priorities",
+    "CH211": "double counting between overlapping metrics",
     # CH3xx: quantities and units
     "CH301": "unknown unit",
     "CH302": "incompatible units",
