@@ -287,7 +287,8 @@ def measure_memory(folder: Path, as_of: dt.date, side: str, **env: str) -> dict[
     )
     if result.returncode != 0:
         raise SystemExit(f"the {side} memory subprocess failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
 
 
 # ---------------------------------------------------------------------------- profile

@@ -59,7 +59,9 @@ Comments
     the original :class:`~charterdsl.source.Source`. Without it, an end-of-line comment on such
     a clause moves to the nearest line above whose place is known, and a comment on a line of
     its own to the next such line below. A line can hold one end-of-line comment: any other
-    that lands on the same line is printed on its own line just before it.
+    that lands on the same line is printed on its own line just before it. A comment on a
+    line of its own that a blank line followed keeps one blank line after it, so that headings
+    stay apart from what they head.
 """
 
 from __future__ import annotations
@@ -784,12 +786,18 @@ def _clause_key(text: str) -> str | None:
 
 
 class _Origins:
-    """The original line numbers of each printed line."""
+    """What the original text says about the printed lines: where each came from, and where
+    a blank line followed a comment."""
 
     def __init__(self, source: Source | None) -> None:
         self._source = source
-        lines = source.text.split("\n") if source is not None else []
-        self._keys = [_clause_key(line) for line in lines]
+        self._lines = source.text.split("\n") if source is not None else []
+        self._keys = [_clause_key(line) for line in self._lines]
+
+    def blank_after(self, note: Comment) -> bool:
+        # A blank line after a comment of its own sets it apart as a heading; keep one.
+        following = self._lines[note.line : note.line + 1]
+        return note.own_line and bool(following) and not following[0].strip()
 
     def of(self, line: _Line) -> tuple[int, ...]:
         if line.span is not None:
@@ -860,13 +868,23 @@ def _render(lines: Sequence[_Line], notes: Iterable[Comment], source: Source | N
     out: list[str] = []
     for index, line in enumerate(lines):
         indent = _INDENT * line.depth
-        out.extend(indent + _comment_text(note) for note in placement.leading.get(index, []))
+        out += _comment_lines(placement.leading.get(index, []), indent, origins)
         text = indent + line.text if line.text else ""
         trailing = placement.trailing.get(index)
         out.append(f"{text}  {_comment_text(trailing)}" if trailing is not None else text)
     if placement.tail:
-        out.extend(["", *map(_comment_text, placement.tail)])
+        out += ["", *_comment_lines(placement.tail, "", origins)]
+    while out and not out[-1]:
+        out.pop()
     return "\n".join(out) + "\n"
+
+
+def _comment_lines(notes: Iterable[Comment], indent: str, origins: _Origins) -> list[str]:
+    out: list[str] = []
+    for note in notes:
+        out.append(indent + _comment_text(note))
+        out += [""] if origins.blank_after(note) else []
+    return out
 
 
 # ---------------------------------------------------------------------------- public API
