@@ -34,7 +34,9 @@ from tests.conftest import EXAMPLES, ROOT
 
 DOCS = ROOT / "docs"
 CHARTER_DOCS = ("catalogues.md", "evaluation.md", "units.md")
-OUTPUT_DOCS = ("evaluation.md", "cli.md", "catalogues.md", "units.md", "publishing.md", "tenders.md")
+OUTPUT_DOCS = (
+    "evaluation.md", "cli.md", "catalogues.md", "units.md", "publishing.md", "tenders.md"
+)
 WORKED_EXAMPLE = EXAMPLES / "brightwell.charter"
 
 _FENCE = re.compile(r"^( *)```(\w*)\s*$")
