@@ -184,13 +184,16 @@ def test_without_the_source_no_comment_is_lost(case: str) -> None:
 
 
 def sprinkle(text: str, data: st.DataObject) -> str:
-    """The text with numbered comments on lines of their own and at the ends of lines."""
+    """The text with numbered comments on lines of their own and at the ends of lines, and
+    blank lines here and there."""
     mutated: list[str] = []
     for index, line in enumerate(text.split("\n")[:-1]):
-        where = data.draw(st.sampled_from(["none", "own", "end"]), label=f"line {index}")
+        where = data.draw(st.sampled_from(["none", "own", "end", "blank"]), label=f"line {index}")
         code = line.strip() and not line.lstrip().startswith("#")
         if where == "own":
             mutated.append(" " * data.draw(st.integers(0, 6)) + f"# own {index}")
+        if where == "blank":
+            mutated.append(" " * data.draw(st.integers(0, 2)))
         mutated.append(line + f"  # end {index}" if where == "end" and code else line)
     return "\n".join(mutated) + "\n"
 
@@ -218,6 +221,12 @@ def test_trailing_comments_stay_on_their_clause() -> None:
 def test_own_line_comment_moves_with_the_declaration_after_it() -> None:
     text = 'charter "C"\n\n# about jobs\ncontract c "C"\n\n# about the theme\ntheme t "T"\n'
     expected = 'charter "C"\n\n# about the theme\ntheme t "T"\n\n# about jobs\ncontract c "C"\n'
+    assert format_text(text) == expected
+
+
+def test_a_blank_line_after_a_heading_comment_is_kept() -> None:
+    text = '# Heading\n\n\n# Note\ncharter "C"\n\n# ---- themes\n\ntheme t "T"\n# end\n\n'
+    expected = '# Heading\n\n# Note\ncharter "C"\n\n# ---- themes\n\ntheme t "T"\n\n# end\n'
     assert format_text(text) == expected
 
 
