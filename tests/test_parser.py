@@ -1,8 +1,21 @@
+import json
+from pathlib import Path
+
 from lark import Lark
 
 import charterdsl
-from charterdsl.parser import Indentation, comments, grammar_text, split_blocks
+from charterdsl.parser import (
+    TABLES,
+    Indentation,
+    build_parser,
+    comments,
+    grammar_digest,
+    grammar_text,
+    lark_parser,
+    split_blocks,
+)
 from charterdsl.source import Source
+from tests.conftest import EXAMPLES
 
 
 def test_grammar_has_no_conflicts_in_strict_mode() -> None:
@@ -86,3 +99,19 @@ def test_inconsistent_dedent_names_the_choices() -> None:
 def test_non_ascii_digits_are_refused_with_a_hint() -> None:
     [error] = charterdsl.check_text('charter "x"\ntheme a "A" weight ٣٠%\n').errors
     assert error.code == "CH303" and error.hint == "write numbers with the digits 0 to 9"
+
+
+def test_shipped_parse_tables_are_current() -> None:
+    document = json.loads((Path(charterdsl.__file__).parent / TABLES).read_text("utf-8"))
+    assert document["grammar_sha256"] == grammar_digest(grammar_text()), (
+        "grammar/charter.lark changed: run python scripts/generate_parse_tables.py"
+    )
+
+
+def test_loaded_tables_parse_like_the_grammar(sketch: str) -> None:
+    built = build_parser()
+    loaded = lark_parser()
+    for path in sorted(EXAMPLES.glob("**/*.charter")):
+        for block in split_blocks(Source(path.read_text(encoding="utf-8"))):
+            tree = built.parse(block.text, start="declaration")
+            assert loaded.parse(block.text, start="declaration") == tree

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import importlib.resources
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule
 from lark.lark import PostLex
+from lark.lexer import TerminalDef
 
 from charterdsl.errors import Diagnostic
 from charterdsl.model import Comment
@@ -115,11 +121,10 @@ class Indentation(PostLex):
             yield Token.new_borrow_pos("_DEDENT", "", last)
 
 
-@functools.cache
-def lark_parser() -> Lark:
-    """The LALR parser, built once per process."""
+def build_parser(text: str | None = None) -> Lark:
+    """The LALR parser, built from the grammar (about half a second)."""
     return Lark(
-        grammar_text(),
+        text if text is not None else grammar_text(),
         parser="lalr",
         lexer="contextual",
         postlex=Indentation(),
@@ -127,6 +132,57 @@ def lark_parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
     )
+
+
+def grammar_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+TABLES = "parse-tables.json"  # shipped beside this module, generated from the grammar
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    """The LALR parser, once per process: loaded from parse tables generated from the
+    grammar (plain JSON data, no pickle, no code) when they were made from this very grammar
+    by this version of lark, which keeps the command's start-up short; built from the
+    grammar otherwise."""
+    text = grammar_text()
+    tables = importlib.resources.files("charterdsl") / TABLES
+    if not tables.is_file():
+        return build_parser(text)
+    document = json.loads(tables.read_text(encoding="utf-8"), object_pairs_hook=_int_keys)
+    if document["grammar_sha256"] != grammar_digest(text) or (
+        document["lark_version"] != lark.__version__
+    ):
+        return build_parser(text)
+    # lark's loader for its own serialized tables, the same one its cache uses; it has no
+    # type annotations.
+    loaded: Lark = Lark._load_from_dict(  # type: ignore[no-untyped-call]
+        document["data"], document["memo"], postlex=Indentation()
+    )
+    return loaded
+
+
+def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
+    # JSON object keys are strings; lark's state and token numbers are ints.
+    return {int(key) if key.isdigit() else key: value for key, value in pairs}
+
+
+def write_tables(path: Path) -> None:
+    """Generate the parse tables from the grammar; run after every grammar change
+    (``python scripts/generate_parse_tables.py``). A test says when they are out of date."""
+    text = grammar_text()
+    data, memo = build_parser(text).memo_serialize([TerminalDef, Rule])
+    data["options"]["postlex"] = None  # supplied again when the tables are loaded
+    document = {
+        "generated_from": "grammar/charter.lark by scripts/generate_parse_tables.py",
+        "grammar_sha256": grammar_digest(text),
+        "lark_version": lark.__version__,
+        "data": data,
+        "memo": memo,
+    }
+    path.write_text(json.dumps(document, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 @attrs.frozen
