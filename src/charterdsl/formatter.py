@@ -923,24 +923,26 @@ def format_text(text: str, name: str = "<string>") -> str:
     and :class:`~charterdsl.errors.CharterValidationError` when it parses but cannot be built.
     """
     source = Source(text, name)
-    match _first_word(source):
-        case "catalogue":
-            catalogue, diagnostics = build_catalogue(source)
-            _raise_errors(diagnostics)
-            assert catalogue is not None  # a file without a catalogue line has an error
-            return format_catalogue(catalogue, source)
-        case "offer":
-            offer, diagnostics = build_offer(source)
-            _raise_errors(diagnostics)
-            assert offer is not None  # a file without an offer line has an error
-            return format_offer(offer, source)
-    charter, diagnostics = build_charter(source)
-    _raise_errors(diagnostics)
-    assert charter is not None  # a file without a charter line has an error
-    return format_charter(charter, source)
+    return _FILES.get(_first_word(source), _charter_file)(source)
 
 
-# The first word of the first line that is neither blank nor a comment.
+def _charter_file(source: Source) -> str:
+    return format_charter(_built(*build_charter(source)), source)
+
+
+def _catalogue_file(source: Source) -> str:
+    return format_catalogue(_built(*build_catalogue(source)), source)
+
+
+def _offer_file(source: Source) -> str:
+    return format_offer(_built(*build_offer(source)), source)
+
+
+# A file is a catalogue or an offer by the word its first declaration starts with.
+_FILES: dict[str | None, Callable[[Source], str]] = {
+    "catalogue": _catalogue_file,
+    "offer": _offer_file,
+}
 _FIRST_WORD = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*(\w+)")
 
 
@@ -949,6 +951,7 @@ def _first_word(source: Source) -> str | None:
     return match[1] if match else None
 
 
-def _raise_errors(diagnostics: Sequence[Diagnostic]) -> None:
-    if any(diagnostic.is_error for diagnostic in diagnostics):
+def _built(built: T | None, diagnostics: Sequence[Diagnostic]) -> T:
+    if built is None or any(diagnostic.is_error for diagnostic in diagnostics):
         raise error_for(diagnostics)
+    return built
