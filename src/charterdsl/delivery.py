@@ -16,8 +16,10 @@ metric, never per row.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import csv
 import datetime as dt
+import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -173,6 +175,16 @@ class CellReader:
         except ValueError:
             raise RowProblem("CH804", f"{{what}} '{show(text)}' is not a date in the "
                              "calendar") from None
+
+    def known_date(self, text: str) -> dt.date | None:
+        """The date of a text already read without a problem, else None."""
+        cached = self._dates.get(text)
+        return cached if isinstance(cached, dt.date) else None
+
+    def known_unit(self, text: str) -> str | None:
+        """The unit of a text already read without a problem, else None."""
+        cached = self._units.get(text)
+        return cached if isinstance(cached, str) else None
 
     def quantity(self, text: str) -> Decimal:
         stripped = text.strip()
@@ -332,70 +344,106 @@ def read_csv_text(
     text: str, file: str = "<csv>", columns: Columns = Columns(), *, day_first: bool = False
 ) -> DeliveryData:
     """Rows from CSV text. Each physical line is one row: a quote left open is that row's
-    error and never swallows the rows after it."""
+    error and never swallows the rows after it. Row numbers are line numbers (the header is
+    row 1), as a spreadsheet shows them."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
         raise FileProblem("CH811", f"{file} is empty")
     header = next(csv.reader([lines[0]]))
-    positions = _header_positions(header, columns, file)
-    rejections: list[Rejection] = []
-    records = _LineRecords(lines, positions, len(header), file, rejections)
-    data = read_records(records, file, first_row=2, day_first=day_first)
-    # read_records numbers rows by position; the line numbers are what a person sees.
-    return _renumber(data, rejections, records)
+    reader = _LineReader(_header_positions(header, columns, file), len(header), file,
+                         CellReader(day_first))
+    with _collector_paused():
+        for number in range(2, len(lines) + 1):
+            reader.read(lines[number - 1], number)
+    return DeliveryData(tuple(reader.rows), tuple(reader.rejections), reader.count)
 
 
-class _LineRecords:
-    """Yields one mapping per data line, rejecting lines that are not well-formed CSV rows,
-    and remembers the line number of each mapping it yields."""
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while rows are made: a million new tuples
+    would otherwise set off full collections over every object alive, again and again, and
+    rows hold no cycles for it to find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
-    def __init__(self, lines: Sequence[str], positions: Mapping[str, int], width: int,
-                 file: str, rejections: list[Rejection]) -> None:
-        self.lines, self.positions, self.width = lines, positions, width
-        self.file, self.rejections = file, rejections
-        self.line_numbers: list[int] = []
 
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        positions = list(self.positions.items())
-        for number in range(1, len(self.lines)):
-            line = self.lines[number]
-            row_number = number + 1
-            if not line.strip():
-                continue  # a blank line is not a row
-            cells = self._cells(line, row_number)
-            if cells is None:
-                continue
-            self.line_numbers.append(row_number)
-            yield {field: cells[index] for field, index in positions}
+class _LineReader:
+    """Reads data lines one at a time. Most lines are plain (no quotes, dates and units seen
+    before, a plain number) and are read on a fast path; any other line goes the careful
+    way, which words every rejection."""
 
-    def _cells(self, line: str, row_number: int) -> list[str] | None:
-        if line.count('"') % 2:
-            self._reject(row_number, "CH810", "a quote is opened and not closed on this row")
+    def __init__(self, positions: Mapping[str, int], width: int, file: str,
+                 cells: CellReader) -> None:
+        self.positions, self.width, self.file, self.cells = positions, width, file, cells
+        self.rows: list[DeliveryRow] = []
+        self.rejections: list[Rejection] = []
+        self.count = 0
+        self.order = [positions[field] for field in REQUIRED]
+        self.evidence = positions.get("evidence")
+        self.names: dict[str, str] = {}  # one string object per distinct contract or metric
+
+    def read(self, line: str, number: int) -> None:
+        if not line or line.isspace():
+            return  # a blank line is not a row
+        self.count += 1
+        if '"' not in line and len(line) <= MAX_CELL:
+            cells = line.split(",")
+            if len(cells) == self.width:
+                row = self._fast(cells, number)
+                if row is not None:
+                    self.rows.append(row)
+                    return
+        self._careful(line, number)
+
+    def _fast(self, cells: list[str], number: int) -> DeliveryRow | None:
+        contract_at, metric_at, start_at, end_at, quantity_at, unit_at = self.order
+        contract, metric = cells[contract_at].strip(), cells[metric_at].strip()
+        start = self.cells.known_date(cells[start_at])
+        end = self.cells.known_date(cells[end_at])
+        unit = self.cells.known_unit(cells[unit_at])
+        quantity = cells[quantity_at].strip()
+        if not (contract and metric and start and end and unit and end >= start
+                and _PLAIN_NUMBER.fullmatch(quantity)):
             return None
+        evidence = cells[self.evidence].strip() or None if self.evidence is not None else None
+        names = self.names
+        return DeliveryRow(self.file, number, names.setdefault(contract, contract),
+                           names.setdefault(metric, metric), start, end,
+                           Decimal(quantity.replace(",", "")), unit, evidence)
+
+    def _careful(self, line: str, number: int) -> None:
+        cells = self._split(line, number)
+        if cells is None:
+            return
+        record = {field: cells[index] for field, index in self.positions.items()}
         try:
-            cells = next(csv.reader([line], strict=True))
-        except csv.Error:
-            self._reject(row_number, "CH810", "the quoting on this row is not valid CSV")
-            return None
-        if len(cells) != self.width:
-            self._reject(row_number, "CH810", f"this row has {len(cells)} cells; the header "
-                         f"has {self.width}")
-            return None
-        return cells
+            self.rows.append(_row(self.cells, record, self.file, number))
+        except RowProblem as problem:
+            self.rejections.append(_rejection(self.file, number, problem, record))
 
-    def _reject(self, row: int, code: str, reason: str) -> None:
-        self.rejections.append(Rejection(self.file, row, code, reason))
-
-
-def _renumber(data: DeliveryData, early: list[Rejection], records: _LineRecords
-              ) -> DeliveryData:
-    numbers = records.line_numbers
-    rows = tuple(row._replace(row=numbers[row.row - 2]) for row in data.rows)
-    late = tuple(attrs.evolve(r, row=numbers[r.row - 2]) for r in data.rejections)
-    rejections = tuple(sorted(early + list(late), key=lambda r: r.row))
-    return DeliveryData(rows, rejections, data.rows_read + len(early))
+    def _split(self, line: str, number: int) -> list[str] | None:
+        """The cells of a line, or None when it is not a well-formed row (rejected)."""
+        reason = None
+        if line.count('"') % 2:
+            reason = "a quote is opened and not closed on this row"
+        else:
+            try:
+                cells = next(csv.reader([line], strict=True))
+            except csv.Error:
+                reason = "the quoting on this row is not valid CSV"
+            else:
+                if len(cells) == self.width:
+                    return cells
+                reason = f"this row has {len(cells)} cells; the header has {self.width}"
+        self.rejections.append(Rejection(self.file, number, "CH810", reason))
+        return None
 
 
 def _header_positions(header: Sequence[str], columns: Columns, file: str) -> dict[str, int]:
@@ -505,11 +553,12 @@ def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
     checker = _RowChecker(charter, as_of)
     accepted: list[DeliveryRow] = []
     rejected: list[Rejection] = list(data.rejections)
-    for row in data.rows:
-        try:
-            accepted.append(checker.check(row))
-        except RowProblem as problem:
-            rejected.append(_repeat(row, problem.code, problem.reason))
+    with _collector_paused():
+        for row in data.rows:
+            try:
+                accepted.append(checker.check(row))
+            except RowProblem as problem:
+                rejected.append(_repeat(row, problem.code, problem.reason))
     kept, repeats = _without_repeats(accepted)
     rejected += repeats
     rejected.sort(key=lambda r: (r.file, r.row))
@@ -526,8 +575,21 @@ class _RowChecker:
             units.DEFAULT_WORKING_WEEK_HOURS
         )
         self._factors: dict[tuple[str, str], Fraction | None] = {}
+        # What a row of a (contract, metric, unit) seen before needs checking again: the term
+        # (its end clipped to the as-of date), the metric's unit and the factor to it.
+        self._seen: dict[tuple[str, str, str | None], tuple[dt.date, dt.date, str, Fraction]] = {}
 
     def check(self, row: DeliveryRow) -> DeliveryRow:
+        known = self._seen.get((row.contract, row.metric, row.unit))
+        if known is not None and row.quantity is not None:
+            first, last, unit, factor = known
+            if first <= row.start and row.end <= last:
+                quantity = row.quantity if factor == 1 else units.convert(row.quantity, factor)
+                return DeliveryRow(row.file, row.row, row.contract, row.metric, row.start,
+                                   row.end, quantity, unit, row.evidence)
+        return self._check(row)
+
+    def _check(self, row: DeliveryRow) -> DeliveryRow:
         contract = self.contracts.get(row.contract)
         if contract is None:
             raise RowProblem("CH801", f"unknown contract '{show(row.contract)}'"
@@ -545,6 +607,11 @@ class _RowChecker:
                 raise RowProblem("CH810", "the quantity is missing")
             return row
         factor = self._factor(row.unit, metric.unit, metric.id)
+        if contract.start is not None and metric.unit is not None:
+            last = min(contract.end, self.as_of) if contract.end else self.as_of
+            self._seen[(row.contract, row.metric, row.unit)] = (
+                contract.start, last, metric.unit, factor
+            )
         return row._replace(quantity=units.convert(row.quantity, factor), unit=metric.unit)
 
     def _check_period(self, row: DeliveryRow, start: dt.date | None, end: dt.date | None

@@ -9,6 +9,7 @@ its metric has a proxy, valued in pounds (:mod:`charterdsl.valuation`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -97,6 +98,7 @@ class _Evaluation:
         )
         self.metrics = charter.metric_index
         self.metric_files = _metric_files(charter)
+        self.outcome_of = _outcomes_by_metric(charter)
 
     # ------------------------------------------------------------------ citations
 
@@ -112,7 +114,7 @@ class _Evaluation:
             self.progress(f"contract {number} of {len(self.charter.contracts)}: {contract.id}")
             contracts.append(self.contract(contract))
         values = [v for c in contracts for v in c.values]
-        outcome_of = _outcomes_by_metric(self.charter)
+        outcome_of = self.outcome_of
         rows_used = self.validated.rows_used
         return Report(
             charter=self.charter.title,
@@ -264,15 +266,23 @@ class _Evaluation:
 
     # ------------------------------------------------------------------ social value
 
-    def values(self, contract: Contract) -> list[ValueLine]:
-        lines: list[ValueLine] = []
-        outcome_of = _outcomes_by_metric(self.charter)
+    @functools.cached_property
+    def valued_series(self) -> dict[str, list[tuple[Metric, Series]]]:
+        """The series worth valuing (the metric has a proxy), by contract, found in one
+        pass over every series."""
+        found: dict[str, list[tuple[Metric, Series]]] = {}
         for (contract_id, metric_id), series in sorted(self.series.items()):
             metric = self.metrics.get(metric_id)
-            if contract_id != contract.id or metric is None or metric.proxy is None:
+            if metric is None or metric.proxy is None or metric.record_only or not metric.unit:
                 continue
-            if metric.record_only or metric.unit is None:
-                continue
+            found.setdefault(contract_id, []).append((metric, series))
+        return found
+
+    def values(self, contract: Contract) -> list[ValueLine]:
+        lines: list[ValueLine] = []
+        outcome_of = self.outcome_of
+        for metric, series in self.valued_series.get(contract.id, ()):
+            assert metric.proxy is not None
             line = value_line(
                 contract, metric, series, self.as_of, self.discount,
                 self.cite(metric.proxy.span, self.metric_files.get(metric.id)),

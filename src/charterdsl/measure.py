@@ -46,10 +46,16 @@ class Series:
         self.starts = [r.start.toordinal() for r in ordered]
         self.ends = [r.end.toordinal() for r in ordered]
         self.quantities = [r.quantity if r.quantity is not None else Decimal(0) for r in ordered]
-        self.refs = [RowRef(r.file, r.row) for r in ordered]
+        # Row references are made only for the rows a window reads: most series are never
+        # read by a target or a proxy.
+        self.files = [r.file for r in ordered]
+        self.rows = [r.row for r in ordered]
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def _ref(self, index: int) -> RowRef:
+        return RowRef(self.files[index], self.rows[index])
 
     def _within(self, lo: int, hi: int, known_by: int | None = None) -> range:
         """The rows that overlap ``[lo, hi]``, less those whose period ends after
@@ -71,12 +77,12 @@ class Series:
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             days = self.ends[i] - self.starts[i] + 1
             covered += inside
-            used.append(self.refs[i])
+            used.append(self._ref(i))
             if inside == days:
                 total += self.quantities[i]
             else:
                 total += CONTEXT.divide(self.quantities[i] * inside, Decimal(days))
-                partial.append((self.refs[i], inside, days))
+                partial.append((self._ref(i), inside, days))
         return Measured(total if used else None, covered, tuple(used), tuple(partial))
 
     def level(self, start: dt.date, end: dt.date, known_by: dt.date | None = None) -> Measured:
@@ -88,7 +94,7 @@ class Series:
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             weighted += self.quantities[i] * inside
             covered += inside
-            used.append(self.refs[i])
+            used.append(self._ref(i))
         if not covered:
             return Measured(None, 0, ())
         return Measured(CONTEXT.divide(weighted, Decimal(covered)), covered, tuple(used))
@@ -101,7 +107,7 @@ class Series:
         for i in self._within(lo, hi):
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             total += self.quantities[i] * inside
-            used.append(self.refs[i])
+            used.append(self._ref(i))
         return total, tuple(used)
 
     def last_day(self) -> dt.date | None:
