@@ -18,10 +18,12 @@ from __future__ import annotations
 import calendar
 import contextlib
 import csv
+import difflib
 import datetime as dt
 import gc
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -637,10 +639,27 @@ class _RowChecker:
 
 
 def _suggest(name: str, known: Mapping[str, object]) -> str:
-    import difflib
-
+    """A hint for an unknown id: the id it imitates with look-alike letters, or the nearest."""
+    look_alike = skeleton(name)
+    if look_alike != name and look_alike in known:
+        odd = next(ch for ch in name if ch not in look_alike)
+        what = unicodedata.name(odd, f"U+{ord(odd):04X}").title()
+        return f"; it looks like '{look_alike}' but holds the letter '{odd}' ({what})"
     match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+# Letters of other scripts that look like Latin ones, as spreadsheets from many hands carry
+# them: a Cyrillic Н in "НR-2025-014" makes an id that looks right and matches nothing.
+_LOOK_ALIKES = str.maketrans(
+    "АВЕКМНОРСТУХаеорсухіјѕԁӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧοаԛѡ",
+    "ABEKMHOPCTYXaeopcyxijsdlABEZHIKMNOPTYXoaqw",
+)
+
+
+def skeleton(text: str) -> str:
+    """``text`` with look-alike letters of other scripts replaced by the Latin ones."""
+    return text.translate(_LOOK_ALIKES) if not text.isascii() else text
 
 
 def _without_repeats(rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Rejection]]:

@@ -27,6 +27,7 @@ MAX_XLSX_BYTES = 50 * 1024 * 1024
 MAX_UNPACKED_BYTES = 500 * 1024 * 1024
 MAX_RATIO = 100  # unpacked / packed for the whole archive
 MAX_ROWS = 2_000_000
+MAX_COLUMNS = 100
 
 
 def check_archive(path: Path, file: str) -> None:
@@ -66,6 +67,11 @@ def read_xlsx(path: Path, file: str, columns: Columns | None = None, *,
                           f"({type(error).__name__})") from None
     try:
         sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > MAX_ROWS or (sheet.max_column or 0) > MAX_COLUMNS:
+            # The sheet's stated dimensions, read before any row is.
+            raise FileProblem("CH811", f"{file} declares {sheet.max_row:,} rows and "
+                              f"{sheet.max_column:,} columns; the limits are {MAX_ROWS:,} "
+                              f"and {MAX_COLUMNS:,}")
         rows = sheet.iter_rows(values_only=False)
         header = [_plain(cell.value) for cell in next(rows, ())]
         positions = _header_positions([str(h or "") for h in header], columns, file)

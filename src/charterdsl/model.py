@@ -661,8 +661,8 @@ class Charter:
 # What a charter may say differently when it narrows a catalogue metric: where and for whom it
 # counts, and what it is worth. How it is counted stays the catalogue's.
 NARROWABLE = frozenset(
-    {"id", "title", "code", "eligibility", "proxy", "adjustments", "benefit_years", "theme",
-     "description"}
+    {"id", "title", "code", "eligibility", "proxy", "adjustments", "benefit_years", "overlaps",
+     "theme", "description"}
 )
 
 
