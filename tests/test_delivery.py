@@ -160,3 +160,11 @@ def test_every_row_of_any_table_is_used_or_rejected(table: list[list[str]]) -> N
     result = delivery.validate(charterdsl.parse(CHARTER), data, AS_OF)
     assert result.rows_read == len(result.rows) + len(result.rejections)
     assert result.rows_read == sum(1 for row in table if ",".join(row).strip())
+
+
+def test_look_alike_letters_in_ids_are_named() -> None:
+    result = run("с,jobs,2025-04-01,2025-06-30,3,FTE,x\n")  # a Cyrillic с
+    [rejection] = result.rejections
+    assert rejection.code == "CH801"
+    assert "it looks like 'c' but holds the letter 'с' (Cyrillic Small Letter Es)" in (
+        rejection.reason)

@@ -47,3 +47,15 @@ def test_binary_junk_and_deep_nesting_are_errors() -> None:
     assert not charterdsl.check_text(junk).ok
     nested = 'charter "x"\n' + "".join("  " * i + 'metric a "b"\n' for i in range(1, 5000))
     assert not charterdsl.check_text(nested).ok
+
+
+def test_a_ten_megabyte_file_is_refused_quickly(tmp_path: object) -> None:
+    import time
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "big.charter"
+    path.write_text('charter "x"\n' + "# padding\n" * 1_100_000, encoding="utf-8")
+    started = time.perf_counter()
+    [error] = charterdsl.check_file(path).errors
+    assert error.code == "CH601"
+    assert time.perf_counter() - started < 5  # generous: refused before it is read
