@@ -69,5 +69,5 @@ def test_a_zip_bomb_is_refused_before_opening(tmp_path: Path) -> None:
 def test_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"contract,metric\n")
-    with pytest.raises(FileProblem, match="not an .xlsx workbook"):
+    with pytest.raises(FileProblem, match=r"not an \.xlsx workbook"):
         delivery.read_file(path)
