@@ -45,54 +45,9 @@ INVALID_CASES = sorted(path.stem for path in INVALID.glob("*.charter"))
 # does something else. Each fails (strict xfail) until the defect is fixed; then pytest asks
 # for the entry's removal. Keys are "valid/NAME" or "invalid/NAME".
 KNOWN_DEFECTS: dict[str, str] = {
-    "valid/strings_max_length_escapes": (
-        "the text holds exactly 2,000 characters, but the limit is applied to the text as "
-        "written, escapes included, and the message says the text is 2001 characters long"
-    ),
-    "invalid/dates_milestone_outside_term": (
-        "a milestone dated before the contract starts is not reported (CH407) when its target "
-        "is 'over the contract': checks.target_term returns before looking at milestones"
-    ),
-    "invalid/layout_clause_at_left_margin": (
-        "besides the CH107 on the unindented 'counts' line, the metric above it is reported as "
-        "not saying what it counts (CH205): a cascade of the one mistake"
-    ),
-    "invalid/layout_first_line_indented": (
-        "an indented first line is taken as a declaration; declarations start at the left "
-        "margin and the line above nothing does not open a block (CH104 expected)"
-    ),
     "invalid/keywords_run_together_eachquarter": (
         "'eachquarter' is read as a unit word and the error is placed at the end of the line "
         "instead of on the run-together word"
-    ),
-    "invalid/numbers_exponent": (
-        "'1e5' is read as the number 1 followed by the unit 'e5 person-hours' (CH301); numbers "
-        "have no exponent, so this is a malformed number (CH303) at the number"
-    ),
-    "invalid/numbers_exponent_capital": (
-        "'2.5E3' is read as 2.5 followed by the unit 'E3 person-hours' (CH301) instead of a "
-        "malformed number (CH303)"
-    ),
-    "invalid/strings_bad_escape_n": (
-        "a backslash before 'n' inside a quoted text is reported as CH103 'this quoted text has "
-        "no closing quote', which is false: the text is closed; the error belongs on the "
-        "backslash (the language reference names no code; CH102 is expected here)"
-    ),
-    "invalid/strings_bad_escape_unicode": (
-        "as strings_bad_escape_n: '\\u' is reported as an unclosed quoted text (CH103) at the "
-        "opening quote rather than as a bad character at the backslash"
-    ),
-    "invalid/units_incompatible_working_week": (
-        "'working week is 5 days' is accepted as 120 hours (5 calendar days); the working week "
-        "must be a number of hours (CH302)"
-    ),
-    "invalid/units_incompatible_working_year": (
-        "'working year is 1,725 hours' is accepted as 10.27 calendar weeks; the working year "
-        "must be a number of weeks (CH302)"
-    ),
-    "invalid/units_unknown_in_proxy": (
-        "an unknown proxy unit gives CH301 and also a cascade CH302 saying a proxy 'per "
-        "job-year' cannot value the metric"
     ),
     "invalid/units_incompatible_money_target": (
         "the CH302 caret is on the start of the target line instead of on the amount '£500', "

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -198,14 +199,15 @@ class Builder(Transformer[Token, Any]):
         return str(token)
 
     def text(self, token: Token) -> str:
-        if len(token) > limits.MAX_TEXT_LENGTH + 2:
+        value = token[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if len(value) > limits.MAX_TEXT_LENGTH:
             self.problem(
                 "CH603",
-                f"this text is {len(token) - 2} characters long",
+                f"this text is {len(value)} characters long",
                 self.token_span(token),
                 f"a quoted text is at most {limits.MAX_TEXT_LENGTH} characters",
             )
-        return token[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return value
 
     def number(self, token: Token) -> Decimal:
         text = str(token)
@@ -236,7 +238,9 @@ class Builder(Transformer[Token, Any]):
         match = _MONEY.fullmatch(str(token))
         assert match is not None  # the grammar's MONEY pattern guarantees the shape
         digits = Token.new_borrow_pos("NUMBER", match.group(1), token)
-        return self.number(digits) * _MULTIPLIERS[match.group(2) or ""]
+        value = self.number(digits) * _MULTIPLIERS[match.group(2) or ""]
+        # £2.4k is 2400, not 2400.0: a whole sum keeps no decimal places it never had.
+        return Decimal(int(value)) if value == value.to_integral_value() else value
 
     def date(self, token: Token) -> dt.date:
         try:
@@ -389,7 +393,9 @@ class Builder(Transformer[Token, Any]):
         return self.clause("working_year", self.convention(children[0], "week", meta), meta)
 
     def convention(self, quantity: Quantity, unit: str, meta: Meta) -> Decimal:
-        factor = units.factor(quantity.unit, unit) if quantity.unit else None
+        # Exactly this unit: a working week of "5 days" or a year of "1,725 hours" would
+        # convert by calendar arithmetic into something nobody meant.
+        factor = Fraction(1) if quantity.unit == unit else None
         if factor is None:
             what = "working week" if unit == "hour" else "working year"
             self.problem(
@@ -915,6 +921,15 @@ class Builder(Transformer[Token, Any]):
     def number_quantity(self, meta: Meta, children: list[Token | None]) -> Quantity:
         number, unit = children
         assert number is not None
+        if unit is not None and unit.start_pos == number.end_pos and unit[:1] in "eE" and (
+            unit[1:2].isdigit()
+        ):
+            written = f"{number}{unit.split()[0]}"
+            start = self.offset + (number.start_pos or 0)
+            self.problem("CH303", f"'{written}' is written with an exponent",
+                         self.source.span(start, start + len(written)),
+                         "write the number in full, like 100000")
+            return Quantity(self.number(number), None)
         return Quantity(self.number(number), self.unit_of(unit) if unit is not None else None)
 
     def money_quantity(self, meta: Meta, children: list[Token]) -> Quantity:

@@ -33,7 +33,6 @@ from charterdsl.model import (
     Metric,
     MetricKind,
     OnDates,
-    OverContract,
     PerValue,
     Quantity,
     Review,
@@ -296,6 +295,8 @@ class Checker:
         if metric.unit is None:
             return
         per = proxy.per_unit
+        if per not in units.BY_NAME:
+            return  # an unknown unit, reported where it was read
         valued = metric.unit
         if metric.kind is MetricKind.AVERAGED:
             valued = f"{metric.unit}_year"  # a level is valued per unit-year: FTE -> FTE-year
@@ -567,8 +568,6 @@ class Checker:
             self.report("CH205", f"target on '{target.metric}' is per £ of contract value, but "
                         f"contract '{contract.id}' states no value", target.span,
                         "add a line like: value £12m", word=target.metric)
-        if isinstance(target.scope, OverContract):
-            return
         dates = [m.date for m in target.milestones]
         if isinstance(target.scope, ByDate):
             dates.append(target.scope.date)

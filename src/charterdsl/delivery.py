@@ -18,8 +18,8 @@ from __future__ import annotations
 import calendar
 import contextlib
 import csv
-import difflib
 import datetime as dt
+import difflib
 import gc
 import json
 import re

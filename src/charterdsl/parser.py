@@ -242,15 +242,33 @@ def parse_blocks(source: Source, blocks: list[Block] | None = None) -> ParsedFil
     parsed: list[ParsedBlock] = []
     problems: list[Diagnostic] = []
     unparsed: set[str] = set()
+    previous: str | None = None
     for block in split_blocks(source) if blocks is None else blocks:
         before = len(problems)
+        if block.text[:1] in (" ", "\t"):
+            problems.append(_indented_declaration(source, block))
         tree = _parse_recovering(parser, source, block, problems)
         if tree is not None:
             parsed.append(ParsedBlock(block, tree))
         words = block.text.split(None, 2)
         if len(problems) > before and len(words) > 1:
             unparsed.add(words[1])
+            if tree is None and previous is not None:
+                # A clause left at the margin is cut off from the declaration above it,
+                # which then looks incomplete: that is the same mistake, already reported.
+                unparsed.add(previous)
+        previous = words[1] if len(words) > 1 else None
     return ParsedFile(parsed, problems, frozenset(unparsed))
+
+
+def _indented_declaration(source: Source, block: Block) -> Diagnostic:
+    width = len(block.text) - len(block.text.lstrip(" \t"))
+    return Diagnostic(
+        "CH104", "a declaration starts at the left margin, but this line is indented",
+        source.span(block.offset, block.offset + max(1, width)),
+        "remove the spaces before it, or indent it under the declaration it belongs to",
+        source=source,
+    )
 
 
 MAX_RECOVERIES = 50
@@ -466,6 +484,13 @@ class SyntaxProblem:
         start = self._offset(position)
         span = self.source.span(start, start + 1)
         code, message, hint = "CH102", f"unexpected character {_show(ch)}", None
+        if ch == '"' and (escape := _bad_escape(text, position)) is not None:
+            start = self._offset(escape)
+            span = self.source.span(start, start + 2)
+            return Diagnostic(
+                "CH102", f"'{text[escape:escape + 2]}' is not an escape of the charter language",
+                span, 'inside quoted text a backslash may only come before " or another \\',
+                source=self.source)
         if ch == '"':
             code, message = "CH103", "this quoted text has no closing quote"
             hint = 'end it with " on the same line; write \\" for a quote inside it'
@@ -678,6 +703,24 @@ def _accepted(error: UnexpectedToken) -> set[str]:
     if table is not None and stack:
         return set(table[stack[-1]].keys())
     return set(error.expected)
+
+
+def _bad_escape(text: str, opening: int) -> int | None:
+    """Where a quoted text that fails to lex holds a backslash before something other than
+    a quote or a backslash, if it does and the line also holds a closing quote."""
+    line_end = text.find("\n", opening)
+    line = text[opening + 1 : line_end if line_end != -1 else len(text)]
+    index = 0
+    while index < len(line):
+        if line[index] == "\\":
+            if line[index + 1 : index + 2] not in ('"', "\\"):
+                return opening + 1 + index if '"' in line[index:] else None
+            index += 2
+        elif line[index] == '"':
+            return None
+        else:
+            index += 1
+    return None
 
 
 def _clip(token: str, limit: int = 40) -> str:
