@@ -20,7 +20,7 @@ import attrs
 from lark import Token, Transformer, Tree
 from lark.tree import Meta
 
-from charterdsl import limits, units
+from charterdsl import collector, limits, units
 from charterdsl.errors import Diagnostic, cite
 from charterdsl.model import (
     Absolute,
@@ -981,13 +981,15 @@ def build_declarations(source: Source) -> Built:
         too_many = Diagnostic("CH602", message, span, "split the charter into several files, "
                               "or move metrics into a catalogue", source=source)
         return [], [too_many], frozenset()
-    parsed = parse_blocks(source, cut)
+    with collector.paused():
+        parsed = parse_blocks(source, cut)
     blocks, problems = parsed.blocks, parsed.problems
     builder = Builder(source)
     built: list[tuple[ParsedBlock, Any]] = []
-    for block in blocks:
-        builder.offset = block.block.offset
-        built.append((block, builder.transform(block.tree)))
+    with collector.paused():
+        for block in blocks:
+            builder.offset = block.block.offset
+            built.append((block, builder.transform(block.tree)))
     return built, problems + builder.diagnostics, parsed.unparsed_ids
 
 

@@ -16,15 +16,13 @@ metric, never per row.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import csv
 import datetime as dt
 import difflib
-import gc
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -32,7 +30,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from charterdsl import units
+from charterdsl import collector, units
 from charterdsl.errors import DeliveryDataError, Diagnostic
 from charterdsl.model import Charter, MetricKind
 from charterdsl.report import Rejection
@@ -356,24 +354,10 @@ def read_csv_text(
     header = next(csv.reader([lines[0]]))
     reader = _LineReader(_header_positions(header, columns, file), len(header), file,
                          CellReader(day_first))
-    with _collector_paused():
+    with collector.paused():
         for number in range(2, len(lines) + 1):
             reader.read(lines[number - 1], number)
     return DeliveryData(tuple(reader.rows), tuple(reader.rejections), reader.count)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while rows are made: a million new tuples
-    would otherwise set off full collections over every object alive, again and again, and
-    rows hold no cycles for it to find."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _LineReader:
@@ -555,7 +539,7 @@ def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
     checker = _RowChecker(charter, as_of)
     accepted: list[DeliveryRow] = []
     rejected: list[Rejection] = list(data.rejections)
-    with _collector_paused():
+    with collector.paused():
         for row in data.rows:
             try:
                 accepted.append(checker.check(row))
