@@ -137,11 +137,8 @@ class CatalogueLoader:
     def _read(self, path: Path, name: str, chain: tuple[Path, ...], use: CatalogueUse,
               origin: Source) -> Catalogue | None:
         self.names[path] = name
-        source = read_source(path, name)
-        if isinstance(source, Diagnostic):
-            self.diagnostics.append(attrs.evolve(source, message=f"{name}: {source.message}",
-                                                 span=self._path_span(use, origin),
-                                                 source=origin))
+        source = self._source(path, name, use, origin)
+        if source is None:
             return None
         catalogue, problems = build_catalogue(source)
         if catalogue is None and source.text.lstrip().startswith("charter"):
@@ -155,6 +152,17 @@ class CatalogueLoader:
         self.loaded[path] = catalogue
         self.order.append(catalogue)
         return catalogue
+
+    def _source(self, path: Path, name: str, use: CatalogueUse | ProxiesUse, origin: Source
+                ) -> Source | None:
+        """A used file's text, or None with the reason reported on the ``use`` line."""
+        source = read_source(path, name)
+        if isinstance(source, Diagnostic):
+            self.diagnostics.append(attrs.evolve(source, message=f"{name}: {source.message}",
+                                                 span=self._path_span(use, origin),
+                                                 source=origin))
+            return None
+        return source
 
     def _check_version(self, use: CatalogueUse, catalogue: Catalogue, origin: Source) -> None:
         if use.version is not None and use.version != catalogue.version:
@@ -175,11 +183,8 @@ class CatalogueLoader:
         if found is None:
             return None
         path, name = found
-        source = read_source(path, name)
-        if isinstance(source, Diagnostic):
-            self.diagnostics.append(attrs.evolve(source, message=f"{name}: {source.message}",
-                                                 span=self._path_span(use, origin),
-                                                 source=origin))
+        source = self._source(path, name, use, origin)
+        if source is None:
             return None
         entries, problems = read_proxy_table(source)
         self.diagnostics += problems
