@@ -49,26 +49,6 @@ KNOWN_DEFECTS: dict[str, str] = {
         "'eachquarter' is read as a unit word and the error is placed at the end of the line "
         "instead of on the run-together word"
     ),
-    "invalid/units_incompatible_money_target": (
-        "the CH302 caret is on the start of the target line instead of on the amount '£500', "
-        "where it is put for every other unit"
-    ),
-    "invalid/units_caret_unit_named_like_metric": (
-        "the CH302 caret lands on the metric id 'hours' instead of the unit 'hours': the "
-        "position is found by searching the line for the unit's word"
-    ),
-    "invalid/units_caret_other_spelling": (
-        "the CH302 caret falls back to the start of the target line when the unit is written "
-        "in a spelling other than its display name ('kilograms' for kg)"
-    ),
-    "invalid/units_caret_proxy_other_spelling": (
-        "the CH302 caret falls back to the start of the proxy line when the unit is written "
-        "'tonnes CO2e' instead of 'tCO2e'"
-    ),
-    "invalid/refs_caret_area_named_like_subject": (
-        "the CH201 caret for the unknown area 'people' lands on the subject word 'people' "
-        "instead of the area after 'in'"
-    ),
 }
 
 

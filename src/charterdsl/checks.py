@@ -86,31 +86,38 @@ class Checker:
         hint: str | None = None,
         *,
         word: str | None = None,
+        pattern: re.Pattern[str] | None = None,
         file: str | None = None,
         related: tuple[tuple[str, str], ...] = (),
         severity: Severity = Severity.ERROR,
     ) -> None:
+        """Record a diagnostic; ``word`` (a whole word) or ``pattern`` (its first group) says
+        what to underline inside ``span``."""
         source = self.source(file)
-        if word is not None and span is not None and source is not None:
-            span = pinpoint(source, span, word)
+        if span is not None and source is not None:
+            if pattern is not None:
+                span = pinpoint_pattern(source, span, pattern) or span
+            elif word is not None:
+                span = pinpoint(source, span, word)
         self.diagnostics.append(
             Diagnostic(code, message, span, hint, severity, source, related)
         )
 
     def unknown(self, kind: str, name: str, known: Iterable[str], span: Span | None,
-                exclude: str | None = None) -> None:
+                exclude: str | None = None, after: str | None = None) -> None:
         if name in self.unparsed_ids or (kind == "metric" and self.metrics_incomplete):
             return  # declared by a declaration or catalogue that failed, already reported
         candidates = [k for k in known if k != exclude]
         matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
         hint = (f"did you mean '{matches[0]}'?" if matches
                 else f"declare it with a '{kind}' line, anywhere in the charter")
-        self.report("CH201", f"unknown {kind} '{name}'", span, hint, word=name)
+        pattern = _after(after, re.escape(name)) if after else None
+        self.report("CH201", f"unknown {kind} '{name}'", span, hint, word=name, pattern=pattern)
 
     def refer(self, kind: str, name: str | None, known: Mapping[str, object] | set[str],
-              span: Span | None) -> None:
+              span: Span | None, after: str | None = None) -> None:
         if name is not None and name not in known:
-            self.unknown(kind, name, known, span)
+            self.unknown(kind, name, known, span, after=after)
 
     # ------------------------------------------------------------------ the checks
 
@@ -255,7 +262,8 @@ class Checker:
             for other in metric.overlaps:
                 self.refer("metric", other, self.metrics, metric.span)
             if metric.eligibility is not None:
-                self.refer("area", metric.eligibility.area, areas, metric.eligibility.span)
+                self.refer("area", metric.eligibility.area, areas, metric.eligibility.span,
+                           after="in")
         for outcome in c.outcomes:
             self.refer("theme", outcome.theme, themes, outcome.span)
             for name in outcome.builds_on:
@@ -312,7 +320,7 @@ class Checker:
                 f"'{metric.id}', {how} in {units.display(metric.unit)}",
                 proxy.span,
                 hint,
-                word=proxy.per_unit if proxy.per_unit in units.BY_NAME else None,
+                pattern=_after("per", _spellings(per)),
                 file=file,
             )
 
@@ -544,7 +552,7 @@ class Checker:
                 f"{units.display(metric.unit)}, the unit of metric '{metric.id}'",
                 span,
                 f"write the amount in {units.display(metric.unit)}",
-                word=units.display(unit, quantity.magnitude),
+                pattern=_amount_pattern(unit),
             )
 
     def between_order(self, target: Target) -> None:
@@ -644,6 +652,36 @@ def _known(*dates: dt.date | None) -> bool:
 
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def _spellings(unit: str) -> str:
+    """A regular expression matching every accepted spelling of a unit, longest first."""
+    known = units.BY_NAME.get(unit)
+    spellings = sorted({unit, *(known.aliases if known else ())}, key=len, reverse=True)
+    return "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in spellings)
+
+
+def _amount_pattern(unit: str) -> re.Pattern[str]:
+    """The written amount of a quantity in ``unit``: the unit after its number, or a sum of
+    money."""
+    if unit == "GBP":
+        return re.compile(r"(£[0-9][0-9,.]*(?:bn|[kKmM])?)")
+    return re.compile(rf"[0-9][0-9,]*(?:\.[0-9]+)?\s*((?:{_spellings(unit)}))(?![\w-])")
+
+
+def _after(keyword: str, alternatives: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){keyword}\s+((?:{alternatives}))(?![\w-])")
+
+
+def pinpoint_pattern(source: Source, span: Span, pattern: re.Pattern[str]) -> Span | None:
+    """The span of the first group of ``pattern`` inside ``span``, outside quoted text and
+    comments, or None when it is not there."""
+    text = source.text[span.start : span.end]
+    masked = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    match = pattern.search(masked)
+    if match is None:
+        return None
+    return source.span(span.start + match.start(1), span.start + match.end(1))
 
 
 def pinpoint(source: Source, span: Span, word: str) -> Span:
