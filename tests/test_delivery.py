@@ -168,3 +168,10 @@ def test_look_alike_letters_in_ids_are_named() -> None:
     assert rejection.code == "CH801"
     assert "it looks like 'c' but holds the letter 'с' (Cyrillic Small Letter Es)" in (
         rejection.reason)
+
+
+def test_spreadsheet_day_numbers_are_dates() -> None:
+    result = run("c,jobs,45748,45838,3,FTE,x\n")  # 1 April and 30 June 2025
+    assert (result.rows[0].start, result.rows[0].end) == (dt.date(2025, 4, 1),
+                                                          dt.date(2025, 6, 30))
+    assert [r.code for r in run("c,jobs,12345,45838,3,FTE,x\n").rejections] == ["CH804"]

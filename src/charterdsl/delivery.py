@@ -114,6 +114,9 @@ class RowProblem(Exception):
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _MONTH_NAMES = {calendar.month_name[number][:3].lower(): number for number in range(1, 13)}
+# Spreadsheet day numbers of five digits from 1 January 1982 (29952), to 2 June 2173 (99999).
+_EXCEL_FIRST = 29952
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})")
 
 
@@ -153,6 +156,10 @@ class CellReader:
             except ValueError:
                 raise RowProblem("CH804", f"{{what}} '{show(text)}' is not a date in the "
                                  "calendar") from None
+        if len(text) == 5 and text.isascii() and text.isdigit() and int(text) >= _EXCEL_FIRST:
+            # A date cell saved to CSV by a spreadsheet as its day number (45748 is
+            # 1 April 2025): days since 30 December 1899, Excel's and LibreOffice's epoch.
+            return _EXCEL_EPOCH + dt.timedelta(days=int(text))
         named = _DAY_MONTH_YEAR.fullmatch(text)
         if named and named.group(2)[:3].lower() in _MONTH_NAMES:
             day, month, year = int(named.group(1)), _MONTH_NAMES[named.group(2)[:3].lower()], \
