@@ -45,10 +45,6 @@ INVALID_CASES = sorted(path.stem for path in INVALID.glob("*.charter"))
 # does something else. Each fails (strict xfail) until the defect is fixed; then pytest asks
 # for the entry's removal. Keys are "valid/NAME" or "invalid/NAME".
 KNOWN_DEFECTS: dict[str, str] = {
-    "invalid/keywords_run_together_eachquarter": (
-        "'eachquarter' is read as a unit word and the error is placed at the end of the line "
-        "instead of on the run-together word"
-    ),
 }
 
 

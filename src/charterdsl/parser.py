@@ -531,6 +531,8 @@ class SyntaxProblem:
                 f"this line is indented{tab}, but the line above does not open a block",
                 "indent a line only under a declaration or clause that takes clauses",
             )
+        if token.type == "_NL" and (swallowed := self._swallowed_keywords(token)) is not None:
+            return swallowed
         word = None if token.type in _LAYOUT else self._word(token)
         found = _TERMINAL_WORDS[token.type] if word is None else f"'{word}'"
         glued = self._glued_word(token)
@@ -641,6 +643,27 @@ class SyntaxProblem:
         start = token.start_pos or 0
         match = _WORD.match(self.block.text, start)
         return _clip(match.group() if match else str(token))
+
+    def _swallowed_keywords(self, token: Token) -> Diagnostic | None:
+        """A line that ends too early because its last word is two keywords run together
+        (``25 FTE eachquarter``): the word was read as part of a unit or a name, so the error
+        would otherwise fall at the end of the line."""
+        text, end = self.block.text, token.start_pos or 0
+        line_start = text.rfind("\n", 0, end) + 1
+        words = list(re.finditer(r"[A-Za-z]+", text[line_start:end]))
+        if not words:
+            return None
+        last = words[-1]
+        keywords = set(self._keywords({t.name for t in lark_parser().terminals}))
+        for cut in range(1, len(last.group())):
+            first, second = last.group()[:cut], last.group()[cut:]
+            if first in keywords and second in keywords:
+                start = self._offset(line_start + last.start())
+                span = self.source.span(start, start + len(last.group()))
+                return Diagnostic(
+                    "CH101", f"'{last.group()}' is not a word of the charter language", span,
+                    f"did you mean '{first} {second}'?", source=self.source)
+        return None
 
     def _glued_word(self, token: Token) -> tuple[int, int] | None:
         """The extent of the word a token was cut from, when lark split a word in two."""
