@@ -491,7 +491,13 @@ class Checker:
             if amount is not None:
                 self.amount(target, metric, amount)
         for milestone in target.milestones:
-            self.quantity(target, metric, milestone.quantity, milestone.span)
+            if isinstance(target.amount, Share) or metric.is_ratio:
+                if milestone.quantity.unit not in (None, "percent"):
+                    self.report("CH302", "a milestone of a percentage target is a percentage",
+                                milestone.span, "write it like: milestone 25% by 2026-03-31",
+                                pattern=_amount_pattern(milestone.quantity.unit))
+            else:
+                self.quantity(target, metric, milestone.quantity, milestone.span)
             if (
                 isinstance(target.scope, ByDate)
                 and _known(milestone.date, target.scope.date)

@@ -113,7 +113,12 @@ class RowProblem(Exception):
 
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _DMY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_MONTH_NAMES = {calendar.month_name[number][:3].lower(): number for number in range(1, 13)}
+# A month in full or by its usual short name ("Sept" too); nothing else is taken for one.
+_MONTH_NAMES = {
+    **{calendar.month_name[number].lower(): number for number in range(1, 13)},
+    **{calendar.month_abbr[number].lower(): number for number in range(1, 13)},
+    "sept": 9,
+}
 # Spreadsheet day numbers of five digits from 1 January 1982 (29952), to 2 June 2173 (99999).
 _EXCEL_FIRST = 29952
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -161,8 +166,8 @@ class CellReader:
             # 1 April 2025): days since 30 December 1899, Excel's and LibreOffice's epoch.
             return _EXCEL_EPOCH + dt.timedelta(days=int(text))
         named = _DAY_MONTH_YEAR.fullmatch(text)
-        if named and named.group(2)[:3].lower() in _MONTH_NAMES:
-            day, month, year = int(named.group(1)), _MONTH_NAMES[named.group(2)[:3].lower()], \
+        if named and named.group(2).lower() in _MONTH_NAMES:
+            day, month, year = int(named.group(1)), _MONTH_NAMES[named.group(2).lower()], \
                 int(named.group(3))
             return self._checked(year, month, day, text)
         slashed = _DMY.fullmatch(text)
@@ -266,7 +271,9 @@ def _text(record: Mapping[str, Any], field: str) -> str:
             return ""  # data frames hold a blank cell as NaN
         if value in (float("inf"), float("-inf")):
             raise RowProblem("CH807", f"{field} is not a finite number")
-        return repr(value)
+        return format(Decimal(repr(value)), "f")  # 1e-05 is written 0.00001
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -310,8 +317,8 @@ def _rejection(file: str, number: int, problem: RowProblem, record: Mapping[str,
         number,
         problem.code,
         problem.reason,
-        show(str(contract)) if contract else None,
-        show(str(metric)) if metric else None,
+        show(str(contract).strip()) if contract else None,
+        show(str(metric).strip()) if metric else None,
         problem.start,
         problem.end,
     )
@@ -463,7 +470,8 @@ def _header_positions(header: Sequence[str], columns: Columns, file: str) -> dic
 def read_json_text(text: str, file: str = "<json>", *, day_first: bool = False) -> DeliveryData:
     """Rows from a JSON array of objects, or an object with a ``rows`` array."""
     try:
-        document = json.loads(text, parse_constant=_no_constants)
+        # Numbers become exact decimals, as written, never floats.
+        document = json.loads(text, parse_constant=_no_constants, parse_float=Decimal)
     except (ValueError, RecursionError) as error:
         raise FileProblem("CH811", f"{file} is not valid JSON ({show(str(error), 80)})") from None
     rows = document.get("rows") if isinstance(document, dict) else document
@@ -658,39 +666,46 @@ def _without_repeats(rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[R
     exact repeat is a duplicate; a different quantity for the same period, or a period that
     overlaps, is a conflict and both rows are rejected, since neither can be trusted."""
     groups: dict[tuple[str, str], list[DeliveryRow]] = {}
+    order: dict[str, int] = {}  # files in the order they were given: the earlier row wins
     for row in rows:
         groups.setdefault((row.contract, row.metric), []).append(row)
+        order.setdefault(row.file, len(order))
     kept: list[DeliveryRow] = []
     rejected: list[Rejection] = []
     for group in groups.values():
-        group.sort(key=lambda r: (r.start, r.end, r.file, r.row))
+        group.sort(key=lambda r: (r.start, r.end, order[r.file], r.row))
         kept += _sweep(group, rejected)
     return kept, rejected
 
 
 def _sweep(group: list[DeliveryRow], rejected: list[Rejection]) -> list[DeliveryRow]:
+    """One contract and metric's rows, sorted by period: each row is compared with the row
+    that reaches furthest so far, whether that row was kept or not, so a row that overlaps
+    only a rejected row is rejected too."""
     kept: list[tuple[int, DeliveryRow]] = []
     bad: set[int] = set()
-    latest_end: dt.date | None = None
-    latest_index = -1
+    reach = -1  # the row with the latest end so far
     for index, row in enumerate(group):
-        if latest_end is not None and row.start <= latest_end:
-            previous = group[latest_index]
-            if (previous.start, previous.end, previous.quantity) == (row.start, row.end,
-                                                                      row.quantity):
-                rejected.append(_repeat(row, "CH808", f"duplicate of {_ref(previous)}"))
-                continue
-            reason = "conflicts with" if previous.start == row.start and previous.end == row.end \
-                else "overlaps"
-            rejected.append(_repeat(row, "CH809", f"{reason} {_ref(previous)} for the same "
-                                    "contract and metric"))
-            if latest_index not in bad:
-                bad.add(latest_index)
-                rejected.append(_repeat(previous, "CH809", f"{reason} {_ref(row)} for the same "
-                                        "contract and metric"))
+        if reach < 0 or row.start > group[reach].end:
+            kept.append((index, row))
+            reach = index
             continue
-        latest_end, latest_index = row.end, index
-        kept.append((index, row))
+        previous = group[reach]
+        if (previous.start, previous.end, previous.quantity) == (row.start, row.end,
+                                                                  row.quantity):
+            rejected.append(_repeat(row, "CH808", f"duplicate of {_ref(previous)}"))
+            continue
+        same = previous.start == row.start and previous.end == row.end
+        reason = "conflicts with" if same else "overlaps"
+        rejected.append(_repeat(row, "CH809", f"{reason} {_ref(previous)} for the same "
+                                "contract and metric"))
+        bad.add(index)  # so that a later row overlapping this one does not reject it again
+        if reach not in bad:
+            bad.add(reach)
+            rejected.append(_repeat(previous, "CH809", f"{reason} {_ref(row)} for the same "
+                                    "contract and metric"))
+        if row.end > previous.end:
+            reach = index
     return [row for index, row in kept if index not in bad]
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from charterdsl import delivery, units
@@ -87,7 +88,9 @@ class _Evaluation:
         conventions = charter.header.conventions
         self.fy_start = conventions.financial_year_start or DEFAULT_FINANCIAL_YEAR_START
         self.week = conventions.working_week_hours or units.DEFAULT_WORKING_WEEK_HOURS
-        self.discount = conventions.discount_rate_percent or DEFAULT_DISCOUNT_RATE
+        self.discount = (conventions.discount_rate_percent
+                         if conventions.discount_rate_percent is not None
+                         else DEFAULT_DISCOUNT_RATE)
         self.series = _index(validated.rows)
         self.rejected: dict[tuple[str | None, str | None], list[Rejection]] = {}
         for rejection in validated.rejections:
@@ -99,6 +102,9 @@ class _Evaluation:
         self.metrics = charter.metric_index
         self.metric_files = _metric_files(charter)
         self.outcome_of = _outcomes_by_metric(charter)
+        # Proxies that come from a 'use proxies' table are cited at the table's row.
+        self.proxy_files = {id(entry.proxy): table.name for table in charter.proxy_tables
+                            for entry in table.entries}
 
     # ------------------------------------------------------------------ citations
 
@@ -184,6 +190,7 @@ class _Evaluation:
             bands = reviews[0].bands or DEFAULT_BANDS
             sites = {band: self.cite(band.span) if band.span else "the default bands"
                      for band in bands}
+        measured, other = self._parts(target, metric)
         coverage = next(
             (c for c in (target.data_coverage_percent,
                          self.charter.header.conventions.data_coverage_percent)
@@ -196,25 +203,35 @@ class _Evaluation:
             metric=metric,
             sentence=target_sentence(target),
             target_at=self.cite(target.span),
-            series=self.series.get((contract.id, _measured_metric(metric))),
-            denominator=self._denominator(contract, target, metric),
+            series=self.series.get((contract.id, measured.id)),
+            denominator=self.series.get((contract.id, other.id)) or Series(()) if other
+            else None,
             excusals=self.charter.excusals_for(contract) + target.excused,
             bands=bands,
             band_sites=sites,
             coverage_required=coverage,
             working_week=self.week,
             rejected=tuple(self.rejected.get((contract.id, metric.id), ())),
+            series_averaged=measured.kind is MetricKind.AVERAGED,
+            denominator_averaged=other is not None and other.kind is MetricKind.AVERAGED,
+            denominator_factor=self._factor(other, measured),
         )
 
-    def _denominator(self, contract: Contract, target: Target, metric: Metric
-                     ) -> Series | None:
+    def _parts(self, target: Target, metric: Metric) -> tuple[Metric, Metric | None]:
+        """The metric whose rows a target sums or averages, and the one a percentage divides
+        by: a ratio is never reported itself, so it is its numerator over its denominator."""
+        if metric.kind is MetricKind.RATIO and metric.numerator and metric.denominator:
+            return (self.metrics.get(metric.numerator) or metric,
+                    self.metrics.get(metric.denominator))
         if isinstance(target.amount, Share):
-            other = target.amount.of_metric
-        elif metric.kind is MetricKind.RATIO and metric.denominator:
-            other = metric.denominator
-        else:
-            return None
-        return self.series.get((contract.id, other)) or Series(())
+            return metric, self.metrics.get(target.amount.of_metric)
+        return metric, None
+
+    def _factor(self, other: Metric | None, measured: Metric) -> Fraction:
+        """What brings the second part of a percentage into the first part's unit."""
+        if other is None or other.unit is None or measured.unit is None:
+            return Fraction(1)
+        return units.factor(other.unit, measured.unit, self.week) or Fraction(1)
 
     def windows(self, setting: Setting) -> list[tuple[Span, int]]:
         """Each window of a target with the length of its whole period (for pro rata)."""
@@ -285,7 +302,8 @@ class _Evaluation:
             assert metric.proxy is not None
             line = value_line(
                 contract, metric, series, self.as_of, self.discount,
-                self.cite(metric.proxy.span, self.metric_files.get(metric.id)),
+                self.cite(metric.proxy.span, self.proxy_files.get(id(metric.proxy))
+                          or self.metric_files.get(metric.id)),
                 (metric.theme,) if metric.theme else (), outcome_of.get(metric.id, ()),
                 self.week, self.restatement,
             )
@@ -300,12 +318,6 @@ def _index(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
         if row.quantity is not None:
             groups.setdefault((row.contract, row.metric), []).append(row)
     return {key: Series(group) for key, group in groups.items()}
-
-
-def _measured_metric(metric: Metric) -> str:
-    """The metric whose rows a target on ``metric`` sums: a ratio is never reported itself,
-    so its rows are its numerator's (the denominator is looked up as the partner)."""
-    return metric.numerator if metric.kind is MetricKind.RATIO and metric.numerator else metric.id
 
 
 def _metric_files(charter: Charter) -> dict[str, str]:

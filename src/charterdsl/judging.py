@@ -20,11 +20,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
 from charterdsl import units
-from charterdsl.measure import CONTEXT, Measured, Series, grouped, plain, union_days
+from charterdsl.measure import (
+    CONTEXT,
+    Measured,
+    Series,
+    grouped,
+    intersection,
+    plain,
+    union_days,
+)
 from charterdsl.model import (
     Absolute,
     Band,
@@ -79,6 +88,11 @@ class Setting:
     coverage_required: Decimal
     working_week: Decimal
     rejected: tuple[Rejection, ...] = ()  # rows of this contract and metric that were refused
+    # How the two parts of a percentage are measured: a level is averaged, a stock summed;
+    # and the factor that brings the second part into the first part's unit.
+    series_averaged: bool = False
+    denominator_averaged: bool = False
+    denominator_factor: Fraction = Fraction(1)
 
 
 def rate(share: Decimal, bands: Sequence[Band]) -> Band | None:
@@ -157,7 +171,10 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
     end = min(window.end, as_of)
     measured, partner = _measure(setting, window.start, end, as_of)
     lines: list[str] = []
-    covered_ranges = _covered(setting, window.start, end, as_of) + excused
+    # Excused days still to come are neither covered nor due yet.
+    excused_so_far = [(lo, min(hi, end.toordinal())) for lo, hi in excused
+                      if lo <= end.toordinal()]
+    covered_ranges = _covered(setting, window.start, end, as_of) + excused_so_far
     covered = union_days(covered_ranges)
     needed_days = (end - window.start).days + 1
     coverage = CONTEXT.divide(Decimal(covered * 100), Decimal(needed_days))
@@ -180,7 +197,11 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
                      f"asks for {plain(setting.coverage_required, 1)}%")
         return attrs.evolve(verdict, explanation=tuple(lines))
     delivered = _delivered(setting, measured, partner)
-    judged_days = _judged_days(setting, window, covered, active_days, provisional, excused)
+    judged_days = _judged_days(setting, window, covered, active_days, provisional,
+                               excused_so_far)
+    if judged_days <= 0:
+        return attrs.evolve(verdict, status=VerdictStatus.NOT_YET_DUE, explanation=(
+            *lines, "every day reported so far is excused: there is nothing to judge yet"))
     due, due_upper = _due(setting, full_days, judged_days, milestone)
     share = _share_of_due(setting.target.comparison, delivered, due, due_upper)
     lines += _explain(setting, measured, partner, delivered, due, share, judged_days,
@@ -195,17 +216,22 @@ def _measure(setting: Setting, start: dt.date, end: dt.date, known_by: dt.date
              ) -> tuple[Measured, Measured | None]:
     """What the rows known by ``known_by`` (the as-of or review date) say about
     ``[start, end]``: a return for a period still running then was not known."""
-    empty = Measured(None, 0, ())
-    series = setting.series
-    measured = empty if series is None else (
-        series.level(start, end, known_by) if setting.metric.kind is MetricKind.AVERAGED
-        else series.total(start, end, known_by)
-    )
+    averaged = setting.series_averaged or setting.metric.kind is MetricKind.AVERAGED
+    measured = _measure_one(setting.series, start, end, known_by, averaged)
     if _is_percentage(setting):
-        partner = (setting.denominator.total(start, end, known_by) if setting.denominator
-                   else empty)
+        partner = _measure_one(setting.denominator, start, end, known_by,
+                               setting.denominator_averaged)
         return measured, partner
     return measured, None
+
+
+def _measure_one(series: Series | None, start: dt.date, end: dt.date, known_by: dt.date,
+                 averaged: bool) -> Measured:
+    if series is None:
+        return Measured(None, 0, ())
+    if averaged:
+        return series.level(start, end, known_by)
+    return series.total(start, end, known_by)
 
 
 def _is_percentage(setting: Setting) -> bool:
@@ -216,10 +242,8 @@ def _covered(setting: Setting, start: dt.date, end: dt.date, known_by: dt.date
              ) -> list[tuple[int, int]]:
     ranges = setting.series.covered(start, end, known_by) if setting.series else []
     if setting.denominator is not None and _is_percentage(setting):
-        # A percentage needs both parts: count only days both cover.
-        theirs = setting.denominator.covered(start, end, known_by)
-        if union_days(theirs) < union_days(ranges):
-            return theirs
+        # A percentage needs both parts: count only the days both cover.
+        return intersection(ranges, setting.denominator.covered(start, end, known_by))
     return ranges
 
 
@@ -228,7 +252,8 @@ def _delivered(setting: Setting, measured: Measured, partner: Measured | None) -
     if partner is None:
         return measured.value
     assert partner.value
-    return CONTEXT.divide(measured.value * HUNDRED, partner.value)
+    return CONTEXT.divide(measured.value * HUNDRED,
+                          units.convert(partner.value, setting.denominator_factor))
 
 
 def _judged_days(setting: Setting, window: Span, covered: int, active_days: int,

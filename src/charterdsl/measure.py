@@ -141,6 +141,18 @@ def union_days(ranges: Sequence[tuple[int, int]]) -> int:
     return total
 
 
+def intersection(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]
+                 ) -> list[tuple[int, int]]:
+    """The day ranges that both sets of closed ordinal ranges cover."""
+    both = []
+    for lo_a, hi_a in a:
+        for lo_b, hi_b in b:
+            lo, hi = max(lo_a, lo_b), min(hi_a, hi_b)
+            if lo <= hi:
+                both.append((lo, hi))
+    return both
+
+
 def plain(value: Decimal, places: int | None = None) -> str:
     """A decimal for people: no exponent, trailing zeros dropped, optionally rounded."""
     if places is not None:

@@ -164,7 +164,8 @@ def _remedy_failed(history: _History, date: dt.date) -> str | None:
     if ends >= date:
         return None
     now = history.ratings[-1]
-    improved = now is not None and before is not None and now.severity < before.severity
+    # Any rating is better than none ("Other") when the plan was asked for.
+    improved = now is not None and (before is None or now.severity < before.severity)
     if improved:
         return None
     was = before.value if before else "other"

@@ -86,7 +86,8 @@ def value_line(contract: Contract, metric: Metric, series: Series, as_of: dt.dat
             rows += used
     if not per_year:
         return f"{metric.id}: no delivery to value"
-    line = _line(contract, metric, per_year, tuple(rows), discount_percent, proxy_at,
+    unique = tuple(dict.fromkeys(rows))  # a row that spans two contract years is cited once
+    line = _line(contract, metric, per_year, unique, discount_percent, proxy_at,
                  themes, outcomes, restatement)
     return line
 
