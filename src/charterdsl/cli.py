@@ -53,11 +53,15 @@ def catalogue_file(text: str) -> Path:
     return existing_file(text)
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None, *, spreadsheet: bool = False) -> None:
+    """Write to a file, or to standard output for ``-`` or none. A CSV file for spreadsheets
+    starts with a byte-order mark, without which Excel shows £ as two odd characters."""
+    if not text.endswith("\n"):
+        text += "\n"
     if output is None or output == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
         return
-    Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    Path(output).write_text(text, encoding="utf-8-sig" if spreadsheet else "utf-8")
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], args: argparse.Namespace) -> None:
@@ -154,7 +158,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if progress is not None:
         print("\r\x1b[K", end="", file=sys.stderr)
     write_output(render(report, args.format, colour_enabled(args.color, sys.stdout)
-                        and args.output in (None, "-")), args.output)
+                        and args.output in (None, "-")), args.output,
+                 spreadsheet=args.format == "csv")
+    if args.rejections:
+        from charterdsl.renderers import render_rejections_csv
+
+        write_output(render_rejections_csv(report), args.rejections, spreadsheet=True)
     return OK
 
 
@@ -353,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="fail (exit 1) on the first rejected row")
     evaluate.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
                           help="read FIELD from the column HEADER, e.g. metric=Measure")
+    evaluate.add_argument("--rejections", metavar="FILE",
+                          help="also write every rejected row, with its reason, as CSV")
     evaluate.add_argument("--day-first", action="store_true",
                           help="dates like 01/04/2025 put the day first")
     evaluate.add_argument("--search-path", action="append", default=[], metavar="DIR")

@@ -13,9 +13,11 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from charterdsl import delivery, units
+from charterdsl.catalogues import display_name
 from charterdsl.delivery import DeliveryData, DeliveryRow, Validated
 from charterdsl.errors import DeliveryDataError, Diagnostic
 from charterdsl.formatter import target_sentence
@@ -352,5 +354,7 @@ def load_data(paths: Sequence[str], columns: delivery.Columns, *, day_first: boo
     """Read several delivery files into one set of rows."""
     data = delivery.EMPTY
     for path in paths:
-        data = data + delivery.read_file(path, columns, name=path, day_first=day_first)
+        # Named as given, but never by an absolute path of this machine: reports are shared.
+        name = display_name(Path(path))
+        data = data + delivery.read_file(path, columns, name=name, day_first=day_first)
     return data
