@@ -106,3 +106,19 @@ def test_check_against_an_approved_list(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0 and "warning[CH207]: metric 'fleet_emissions' (no code)" in err
     code, _, err = run(capsys, "check", "--approved", catalogue, "--require-approved", CHARTER)
     assert code == 1 and "error[CH207]" in err
+
+
+def test_evaluate_writes_rejections_for_a_spreadsheet(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the example files lie outside the working folder
+    out = tmp_path / "rejected.csv"
+    code, report_text, _ = run(capsys, "evaluate", CHARTER, RETURNS, "--as-of", "2026-04-30",
+                               "--rejections", str(out))
+    assert code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # so that Excel reads it as UTF-8
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "file,row,contract,metric,code,reason"
+    assert len(lines) == 11  # the header and the ten rejected rows
+    assert str(EXAMPLES) not in report_text + data.decode("utf-8-sig")
