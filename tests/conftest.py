@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run on shared, loaded machines: a slow example is not a failure.
+settings.register_profile("charterdsl", deadline=None)
+settings.load_profile("charterdsl")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
