@@ -122,3 +122,14 @@ def test_evaluate_writes_rejections_for_a_spreadsheet(capsys: pytest.CaptureFixt
     assert lines[0] == "file,row,contract,metric,code,reason"
     assert len(lines) == 11  # the header and the ten rejected rows
     assert str(EXAMPLES) not in report_text + data.decode("utf-8-sig")
+
+
+def test_unreadable_inputs_and_unwritable_outputs_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "check", str(tmp_path))[2].endswith("is a folder, not a file\n")
+    code, _, err = run(capsys, "schema", "-o", str(tmp_path))
+    assert code == 2 and "cannot write" in err
+    latin = tmp_path / "latin1.charter"
+    latin.write_bytes(b'charter "Caf\xe9"\n')
+    code, _, err = run(capsys, "fmt", "--check", str(latin))
+    assert code == 1 and "error[CH106]: byte 0xE9 is not valid UTF-8" in err

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ def colour_enabled(choice: str, stream: TextIO) -> bool:
 
 def existing_file(text: str) -> Path:
     path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"{text} is a folder, not a file")
     if not path.is_file():
         raise UsageError(f"{text}: no such file")
     return path
@@ -61,7 +64,10 @@ def write_output(text: str, output: str | None, *, spreadsheet: bool = False) ->
     if output is None or output == "-":
         sys.stdout.write(text)
         return
-    Path(output).write_text(text, encoding="utf-8-sig" if spreadsheet else "utf-8")
+    try:
+        Path(output).write_text(text, encoding="utf-8-sig" if spreadsheet else "utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output} ({error.strerror or 'unknown error'})") from None
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], args: argparse.Namespace) -> None:
@@ -95,12 +101,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
+    from charterdsl.catalogues import decode
     from charterdsl.formatter import format_text
 
     status = OK
     for text in args.files:
         path = existing_file(text)
-        original = path.read_text(encoding="utf-8-sig")
+        source = decode(path.read_bytes(), text)
+        if isinstance(source, Diagnostic):  # not UTF-8: said as `charter check` says it
+            print_diagnostics([source], args)
+            status = FINDINGS
+            continue
+        original = source.text
         try:
             formatted = format_text(original, text)
         except CharterError as error:
@@ -187,7 +199,9 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date like 2026-04-30") from None
+        shape = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)
+        what = "is not a date in the calendar" if shape else "is not a date like 2026-04-30"
+        raise UsageError(f"--as-of {text!r} {what}") from None
 
 
 def cmd_catalogue_check(args: argparse.Namespace) -> int:

@@ -513,6 +513,9 @@ class SyntaxProblem:
             hint = 'a backslash is only allowed inside quoted text, before " or \\'
         elif unicodedata.category(ch).startswith(("C", "Z")):
             hint = "remove this invisible or control character"
+        elif ch in "{[" and not self.source.text[: start].strip():
+            hint = ("this looks like a JSON document: the charter commands read charter text; "
+                    "a JSON export is read back with charterdsl.from_json")
         elif not ch.isalnum():
             hint = "put text with symbols inside quotes, like \"Parks & gardens\""
         return Diagnostic(code, message, span, hint, source=self.source)
@@ -552,7 +555,8 @@ class SyntaxProblem:
             code = "CH107" if hint and "indent" in hint else "CH101"
             return self._at(token, code, message, hint, width)
         if line_start and context is not None:
-            message = f"{found} is not a {context}"
+            article = "an" if context[0] in "aeiou" else "a"
+            message = f"{found} is not {article} {context}"
             return self._at(
                 token, "CH101", message, hint or self._list_hint(expected, keywords), width
             )
