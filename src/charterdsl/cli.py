@@ -21,7 +21,7 @@ from charterdsl import __version__
 from charterdsl.errors import CharterError, Diagnostic, render_all
 from charterdsl.report import Report
 
-OK, FINDINGS, USAGE = 0, 1, 2
+OK, FINDINGS, USAGE, INTERNAL = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -467,6 +467,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a fault of ours: one line, never a traceback
+        print(f"charter {args.command}: internal error ({type(error).__name__}); please report "
+              "it with the command and the files that caused it", file=sys.stderr)
+        return INTERNAL
 
 
 if __name__ == "__main__":
