@@ -1056,12 +1056,23 @@ def score_files(charter_path: PathLike, offer_paths: Sequence[PathLike], *,
         return ScoreResult(None, tuple(diagnostics))
     charter = result.charter
     offers: list[Offer] = []
+    seen: dict[str, str] = {}  # offer id -> the file that gave it first
     for path in offer_paths:
         loaded = read_offer(path)
         diagnostics += loaded.diagnostics
-        if loaded.offer is not None and loaded.source is not None:
-            diagnostics += check_offer(charter, loaded.offer, loaded.source)
-            offers.append(loaded.offer)
+        if loaded.offer is None or loaded.source is None:
+            continue
+        offer = loaded.offer
+        if offer.id in seen:
+            # The same offer twice would be ranked against itself.
+            diagnostics.append(Diagnostic(
+                "CH202", f"offer '{offer.id}' is given twice", offer.span,
+                "give each offer file once; each offer needs its own id",
+                source=loaded.source, related=(("first given", seen[offer.id]),)))
+            continue
+        seen[offer.id] = loaded.source.name
+        diagnostics += check_offer(charter, offer, loaded.source)
+        offers.append(offer)
     if any(d.is_error for d in diagnostics) or not offers:
         return ScoreResult(None, tuple(diagnostics))
     chosen = _tender_for(charter, offers, tender)
