@@ -175,3 +175,21 @@ def test_spreadsheet_day_numbers_are_dates() -> None:
     assert (result.rows[0].start, result.rows[0].end) == (dt.date(2025, 4, 1),
                                                           dt.date(2025, 6, 30))
     assert [r.code for r in run("c,jobs,12345,45838,3,FTE,x\n").rejections] == ["CH804"]
+
+
+def test_json_numbers_are_read_as_written() -> None:
+    data = delivery.read_json_text('[{"contract": "c", "metric": "jobs", "period_start": '
+                                   '"2025-04-01", "period_end": "2025-06-30", "quantity": '
+                                   '1234567.1234567891, "unit": "FTE"}]')
+    assert data.rows[0].quantity == Decimal("1234567.1234567891")
+
+
+def test_month_names_are_not_guessed_from_three_letters() -> None:
+    assert run("c,jobs,1 April 2025,30 Jun 2025,3,FTE,x\n").rows[0].start == dt.date(2025, 4, 1)
+    assert [r.code for r in run("c,jobs,1 Junk 2025,30 Jun 2025,3,FTE,x\n").rejections] == [
+        "CH804"]
+
+
+def test_rejected_rows_keep_their_ids_trimmed() -> None:
+    [rejection] = run(" c , jobs ,2025-04-01,2025-06-30,-3,FTE,x\n").rejections
+    assert (rejection.contract, rejection.metric) == ("c", "jobs")

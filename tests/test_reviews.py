@@ -95,3 +95,15 @@ def test_improvement_after_a_remedy_is_not_a_failure() -> None:
     failed = rule(ConsequenceKind.BREAK_ALLOWED, RemedyFailed())
     dates = [D(2025, 7, 1), D(2025, 9, 1)]
     assert history("IR", remedy, failed, dates=dates) == ["2025-07-01:remedy plan"]
+
+
+def test_a_rating_after_an_unrated_review_is_an_improvement() -> None:
+    # The plan is asked for at a review with no rating ("Other"); any rating later is better.
+    remedy = rule(ConsequenceKind.REMEDY_PLAN, KOfLast(Rating.REQUIRES_IMPROVEMENT, True, 2, 3),
+                  days=20)
+    failed = rule(ConsequenceKind.NOTE, RemedyFailed())
+    dates = [D(2025, 5, 1), D(2025, 6, 1), D(2025, 7, 1), D(2025, 8, 1)]
+    # 1 July: no rating after the cure period is no improvement (a note), and a new plan is
+    # asked for; 1 August: good is better than the "Other" of that plan, so no note.
+    assert history("RR-G", remedy, failed, dates=dates) == [
+        "2025-06-01:remedy plan", "2025-07-01:remedy plan", "2025-07-01:note"]
