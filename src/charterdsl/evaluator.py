@@ -104,6 +104,7 @@ class _Evaluation:
         self.metrics = charter.metric_index
         self.metric_files = _metric_files(charter)
         self.outcome_of = _outcomes_by_metric(charter)
+        self._windows: dict[tuple[str, object], list[tuple[Span, int]]] = {}
         # Proxies that come from a 'use proxies' table are cited at the table's row.
         self.proxy_files = {id(entry.proxy): table.name for table in charter.proxy_tables
                             for entry in table.entries}
@@ -236,7 +237,16 @@ class _Evaluation:
         return units.factor(other.unit, measured.unit, self.week) or Fraction(1)
 
     def windows(self, setting: Setting) -> list[tuple[Span, int]]:
-        """Each window of a target with the length of its whole period (for pro rata)."""
+        """Each window of a target with the length of its whole period (for pro rata). They
+        depend only on the contract and the target's scope, and every review asks again, so
+        they are worked out once for each."""
+        key = (setting.contract.id, setting.target.scope)
+        known = self._windows.get(key)
+        if known is None:
+            known = self._windows[key] = self._make_windows(setting)
+        return known
+
+    def _make_windows(self, setting: Setting) -> list[tuple[Span, int]]:
         contract = setting.contract
         assert contract.start is not None
         end = contract.end or self.as_of
