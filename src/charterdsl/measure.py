@@ -110,9 +110,6 @@ class Series:
             used.append(self._ref(i))
         return total, tuple(used)
 
-    def last_day(self) -> dt.date | None:
-        return dt.date.fromordinal(self.ends[-1]) if self.ends else None
-
     def covered(self, start: dt.date, end: dt.date, known_by: dt.date | None = None
                 ) -> list[tuple[int, int]]:
         """The day ranges (as ordinals) inside ``[start, end]`` that rows cover."""

@@ -63,10 +63,6 @@ class Source:
             position = find("\n", position + 1)
         object.__setattr__(self, "_line_starts", starts)
 
-    @property
-    def line_count(self) -> int:
-        return len(self._line_starts)
-
     def line_start(self, line: int) -> int:
         return self._line_starts[line - 1]
 

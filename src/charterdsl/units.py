@@ -178,12 +178,6 @@ def factor(
     return _registry(working_week_hours).factor(source, target)
 
 
-def convertible(
-    source: str, target: str, working_week_hours: Decimal = DEFAULT_WORKING_WEEK_HOURS
-) -> bool:
-    return factor(source, target, working_week_hours) is not None
-
-
 def dimension(unit: str) -> str:
     """pint's name for a unit's dimension, for messages (``[staff]``, ``[carbon]``)."""
     return _registry(DEFAULT_WORKING_WEEK_HOURS).dimension(unit)
