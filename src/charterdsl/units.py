@@ -156,8 +156,6 @@ class _Registry:
             return None
         return Fraction(converted.magnitude)
 
-    def dimension(self, unit: str) -> str:
-        return str(self._registry.Unit(unit).dimensionality)
 
 
 @functools.lru_cache(maxsize=16)
@@ -177,10 +175,6 @@ def factor(
         return None
     return _registry(working_week_hours).factor(source, target)
 
-
-def dimension(unit: str) -> str:
-    """pint's name for a unit's dimension, for messages (``[staff]``, ``[carbon]``)."""
-    return _registry(DEFAULT_WORKING_WEEK_HOURS).dimension(unit)
 
 
 # Decimal places enough that a conversion which does not come out exact (a person-hour in
