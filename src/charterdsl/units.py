@@ -176,7 +176,6 @@ def factor(
     return _registry(working_week_hours).factor(source, target)
 
 
-
 # Decimal places enough that a conversion which does not come out exact (a person-hour in
 # person-weeks of 37.5 hours, a mile in km) is off by far less than any figure shown.
 _CONTEXT = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
