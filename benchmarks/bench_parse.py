@@ -6,10 +6,13 @@ times, in the same run and interleaved so that the machine's noise falls on all 
   full      charterdsl.parse(text): normalise, split, parse, build, check
   build     charterdsl.builder.build_charter(Source(text)): parse and build, no checks
   baseline  tomllib.loads + cattrs structuring of the same information written as TOML
+  lark      (with --lark) build, with the line parser off: lark parses every declaration,
+            as before the line parser; for comparison in the same run
 
 It prints declarations per second (best of several repeats, each a single call timed with
 time.perf_counter) and the ratio of our throughput to the baseline's: 1.00 or more means "at
-least as fast as the baseline" (the project's goal at every size).
+least as fast as the baseline" (the project's goal at every size). It also says how many of the
+declarations the line parser read (charterdsl.lineparser; lark reads the others).
 
 It then runs ``python -m charterdsl.cli check`` on a small charter in fresh processes, next to
 ``python -c pass`` (the interpreter's own start), and prints the median wall time: the goal is
@@ -17,6 +20,7 @@ under 0.5 s.
 
     python benchmarks/bench_parse.py            # the full run (a couple of minutes)
     python benchmarks/bench_parse.py --quick    # a smoke run of a few seconds
+    python benchmarks/bench_parse.py --lark     # also time the lark-only path (slower)
 
 This is a benchmark that prints figures, not a timed test: it fails only when a generated
 charter does not check clean or the two sides do not hold the same information.
@@ -50,7 +54,9 @@ if str(HERE) not in sys.path:
 import generate  # noqa: E402
 
 import charterdsl  # noqa: E402
-from charterdsl.builder import build_charter  # noqa: E402
+from charterdsl import lineparser  # noqa: E402
+from charterdsl.builder import Builder, build_charter  # noqa: E402
+from charterdsl.parser import split_blocks  # noqa: E402
 from charterdsl.source import Source  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
@@ -60,7 +66,7 @@ GOAL_COLD_START = 0.5  # seconds
 # ---------------------------------------------------------------------------- throughput
 
 
-def _sides(gen: generate.Generated) -> dict[str, Callable[[], Any]]:
+def _sides(gen: generate.Generated, lark: bool) -> dict[str, Callable[[], Any]]:
     name = f"generated-{gen.declarations}.charter"
     charter_text, toml_text = gen.charter, gen.toml
 
@@ -76,7 +82,27 @@ def _sides(gen: generate.Generated) -> dict[str, Callable[[], Any]]:
     def baseline() -> Any:
         return generate.load_toml(toml_text)
 
-    return {"full": full, "build": build, "baseline": baseline}
+    def lark_only() -> Any:
+        lineparser.ENABLED = False
+        try:
+            return build()
+        finally:
+            lineparser.ENABLED = True
+
+    sides = {"full": full, "build": build, "baseline": baseline}
+    return {**sides, "lark": lark_only} if lark else sides
+
+
+def line_parser_share(gen: generate.Generated) -> tuple[int, int]:
+    """How many of the declarations the line parser reads, of how many."""
+    source = Source(gen.charter)
+    builder = Builder(source)
+    blocks = split_blocks(source)
+    read = 0
+    for block in blocks:
+        builder.offset = block.offset
+        read += lineparser.read(builder, block) is not None
+    return read, len(blocks)
 
 
 def verify(gen: generate.Generated) -> None:
@@ -116,12 +142,13 @@ def time_sides(
     return times, cpu
 
 
-def throughput(sizes: list[int], repeats: int, seed: int) -> list[dict[str, Any]]:
+def throughput(sizes: list[int], repeats: int, seed: int, lark: bool) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         gen = generate.generate(n, seed)
         verify(gen)
-        times, cpu = time_sides(_sides(gen), repeats)
+        read, blocks = line_parser_share(gen)
+        times, cpu = time_sides(_sides(gen, lark), repeats)
         best = {name: min(values) for name, values in times.items()}
         best_cpu = {name: min(values) for name, values in cpu.items()}
         rows.append(
@@ -139,8 +166,13 @@ def throughput(sizes: list[int], repeats: int, seed: int) -> list[dict[str, Any]
                 "best_cpu_seconds": best_cpu,
                 "cpu_ratio_full": best_cpu["baseline"] / best_cpu["full"],
                 "cpu_ratio_build": best_cpu["baseline"] / best_cpu["build"],
+                "read_by_line_parser": read,
+                "declarations_split": blocks,
             }
         )
+        if lark:
+            rows[-1]["ratio_lark"] = best["baseline"] / best["lark"]
+            rows[-1]["cpu_ratio_lark"] = best_cpu["baseline"] / best_cpu["lark"]
         _print_row(rows[-1])
     return rows
 
@@ -162,6 +194,12 @@ def _print_row(row: dict[str, Any]) -> None:
         f"{row['cpu_ratio_build']:.2f})",
         flush=True,
     )
+    lines = [f"line parser read {row['read_by_line_parser']:,} of "
+             f"{row['declarations_split']:,} declarations"]
+    if "ratio_lark" in row:
+        lines.append(f"lark only: {rate['lark']:,.0f} decl/s, build/TOML {row['ratio_lark']:.2f} "
+                     f"(CPU time: {row['cpu_ratio_lark']:.2f})")
+    print(f"{'':>19}" + "; ".join(lines), flush=True)
 
 
 # ---------------------------------------------------------------------------- cold start
@@ -280,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--lark",
+        action="store_true",
+        help="also time the build with the line parser off (lark reads every declaration)",
+    )
     args = parser.parse_args(argv)
 
     sizes = args.sizes or ([100] if args.quick else list(SIZES))
@@ -297,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         "declarations/s over the baseline's (>= 1.00 meets the goal)\n"
     )
     _print_header()
-    rows = throughput(sizes, repeats, args.seed)
+    rows = throughput(sizes, repeats, args.seed, args.lark)
     cold = None if args.no_cold else cold_start(cold_runs, args.example)
     info["load_average_after"] = os.getloadavg()
     print(f"\nload average at the end: {info['load_average_after'][0]:.2f}")

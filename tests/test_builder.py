@@ -147,3 +147,10 @@ def test_model_holds_no_lark_or_pint_objects(charter: charterdsl.Charter) -> Non
                 walk(item)
 
     walk(charter)
+
+
+@pytest.mark.parametrize("day", ["99999999999999999999", "32", "0"])
+def test_a_financial_year_starting_on_no_day_is_an_error_not_a_crash(day: str) -> None:
+    result = charterdsl.check_text(f'charter "x"\n  financial year starts {day} April\n')
+    assert [d.code for d in result.errors] == ["CH401"]
+    assert f"{day} April is not a day of the year" in result.errors[0].message

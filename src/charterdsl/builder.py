@@ -2,8 +2,12 @@
 
 The builder never raises on a bad value. It records a diagnostic (a date that does not exist,
 an unknown unit, a clause given twice) and carries on with a placeholder, so every problem in
-a file is reported in one run. :func:`build_document` then assembles the declarations into a
-:class:`~charterdsl.model.Charter` or a :class:`~charterdsl.model.Catalogue`.
+a file is reported in one run. :func:`build_charter`, :func:`build_catalogue` and
+:func:`build_offer` then assemble the declarations into a :class:`~charterdsl.model.Charter`,
+a :class:`~charterdsl.model.Catalogue` or an :class:`~charterdsl.model.Offer`.
+
+Most declarations never reach lark: :mod:`charterdsl.lineparser` reads the usual ones line by
+line, and builds them with the value helpers, clause tables and ``make_*`` methods here.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 from lark import Token, Transformer, Tree
@@ -25,6 +29,7 @@ from charterdsl.errors import Diagnostic, cite
 from charterdsl.model import (
     Absolute,
     Adjustments,
+    Amount,
     Answer,
     AnyAfter,
     Area,
@@ -68,6 +73,8 @@ from charterdsl.model import (
     RemedyFailed,
     Review,
     Rule,
+    Schedule,
+    Scope,
     Scoring,
     ScoringKind,
     Share,
@@ -79,10 +86,10 @@ from charterdsl.model import (
     Theme,
 )
 from charterdsl.parser import (
-    ParsedBlock,
+    Block,
+    BlockParser,
     comment_column,
     comments,
-    parse_blocks,
     split_blocks,
 )
 from charterdsl.source import Source, Span
@@ -104,18 +111,30 @@ def _date_hint(text: str) -> str:
 # Besides letters (of any script), an id may hold these; Python's \w would also let in
 # superscripts, fractions and Roman numerals such as ² ½ Ⅻ.
 _ID_PUNCTUATION = frozenset("0123456789_-")
+_ASCII_ID = re.compile(r"[A-Za-z0-9_-]*")  # the usual ids, checked without a loop
+
+Word = tuple[str, int, int]
+"""A word of a declaration as written: its text, and where it starts and ends, counted from
+the start of the declaration. The value helpers take words rather than lark tokens so that the
+line parser (:mod:`charterdsl.lineparser`), which reads words with regular expressions, converts
+and checks values with the very same code."""
 
 
-@attrs.frozen
-class Clause:
+def word(token: Token) -> Word:
+    start = token.start_pos or 0
+    return str(token), start, token.end_pos if token.end_pos is not None else start + len(token)
+
+
+class Clause(NamedTuple):
     """One clause line inside a declaration, before it is folded into the declaration."""
 
     name: str
     value: Any
-    # Where the clause is, kept raw: its span is worked out only if it is given twice, which
-    # is rare, and working it out for every clause was a sixth of the build time.
-    meta: Meta
-    offset: int
+    # Where the clause is in its declaration, kept raw (the end may run on over the newline
+    # and comments that close it): its span is worked out only if it is given twice, which is
+    # rare, and working it out for every clause was a sixth of the build time.
+    start: int
+    end: int
 
 
 # Clauses that may appear more than once; their values are collected in order.
@@ -130,12 +149,17 @@ class Builder(Transformer[Token, Any]):
 
     Every rule method takes ``(meta, children)``. They are called through a table of bound
     methods rather than lark's ``v_args`` wrappers, which build a new wrapper object at every
-    call and cost a tenth of the build time."""
+    call and cost a tenth of the build time.
+
+    The rule methods only take lark's tree apart. Converting and checking values (the helpers
+    that take a :data:`Word`), the clauses of one value (:data:`ONE_VALUE` and its kin) and
+    assembling model objects (the ``make_*`` methods) are shared with the line parser, so the
+    two readings of a declaration build the same model and report the same problems."""
 
     def __init__(self, source: Source) -> None:
         super().__init__(visit_tokens=False)  # tokens are read by the rule that holds them
         self.source = source
-        self.offset = 0
+        self.offset = 0  # of the declaration being built, in the source
         self._methods: dict[str, Callable[[Meta, list[Any]], Any] | None] = {}
         self.diagnostics: list[Diagnostic] = []
 
@@ -144,18 +168,36 @@ class Builder(Transformer[Token, Any]):
     def span(self, meta: Meta) -> Span:
         if getattr(meta, "empty", True):
             return self.source.span(self.offset, self.offset)
-        start = self.offset + meta.start_pos
-        return self.source.span(start, self.code_end(start, self.offset + meta.end_pos))
+        return self.span_at(meta.start_pos, meta.end_pos)
+
+    def span_at(self, start: int, end: int) -> Span:
+        """The span of the code from ``start`` to ``end`` in the declaration."""
+        start += self.offset
+        return self.source.span(start, self.code_end(start, self.offset + end))
 
     def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
         children = new_children if new_children is not None else tree.children
         name = str(tree.data)
         if name not in self._methods:
-            self._methods[name] = getattr(self, name, None)
+            self._methods[name] = self._method(name)
         method = self._methods[name]
         if method is None:  # a rule with nothing to build keeps its tree, as lark would
             return Tree(tree.data, children, tree.meta)
         return method(tree.meta, children)
+
+    def _method(self, rule: str) -> Callable[[Meta, list[Any]], Any] | None:
+        """What builds a rule's tree: the tables' clauses of one value, of lists and of fixed
+        words, or the method named after the rule."""
+        if rule in ONE_VALUE:
+            name, convert = FOLDED_AS.get(rule, rule), ONE_VALUE[rule]
+            return lambda meta, children: self.clause(name, convert(self, word(children[0])), meta)
+        if rule in LISTS:
+            return lambda meta, children: self.clause(rule, children[0], meta)
+        if rule in FIXED:
+            name, value = FIXED[rule]
+            return lambda meta, children: self.clause(name, value, meta)
+        method: Callable[[Meta, list[Any]], Any] | None = getattr(self, rule, None)
+        return method
 
     def code_end(self, start: int, end: int) -> int:
         """Where the code of a rule ends: a rule's text runs on over the newline, comments and
@@ -175,101 +217,141 @@ class Builder(Transformer[Token, Any]):
             end = max(start, line_start + column)
         return end
 
-    def token_span(self, token: Token) -> Span:
-        start = self.offset + (token.start_pos or 0)
-        end = self.offset + token.end_pos if token.end_pos is not None else start + len(token)
-        return self.source.span(start, end)
+    def where(self, word: Word) -> Span:
+        return self.source.span(self.offset + word[1], self.offset + word[2])
 
     def problem(self, code: str, message: str, at: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, at, hint, source=self.source))
 
-    def name(self, token: Token) -> str:
-        if not all(ch.isalpha() or ch in _ID_PUNCTUATION for ch in str(token)):
-            odd = next(ch for ch in str(token) if not (ch.isalpha() or ch in _ID_PUNCTUATION))
+    # ------------------------------------------------------------------ values
+
+    def name(self, word: Word) -> str:
+        ident = word[0]
+        if not _ASCII_ID.fullmatch(ident) and not all(
+            ch.isalpha() or ch in _ID_PUNCTUATION for ch in ident
+        ):
+            odd = next(ch for ch in ident if not (ch.isalpha() or ch in _ID_PUNCTUATION))
             self.problem(
                 "CH102",
-                f"the id '{token}' contains '{odd}'",
-                self.token_span(token),
+                f"the id '{ident}' contains '{odd}'",
+                self.where(word),
                 "ids use letters, the digits 0 to 9, underscores and single hyphens",
             )
-        if len(token) > limits.MAX_NAME_LENGTH:
+        if len(ident) > limits.MAX_NAME_LENGTH:
             self.problem(
                 "CH603",
-                f"this name is {len(token)} characters long",
-                self.token_span(token),
+                f"this name is {len(ident)} characters long",
+                self.where(word),
                 f"names are at most {limits.MAX_NAME_LENGTH} characters",
             )
-        return str(token)
+        return ident
 
-    def text(self, token: Token) -> str:
-        value = token[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    def text(self, word: Word) -> str:
+        value = word[0][1:-1].replace('\\"', '"').replace("\\\\", "\\")
         if len(value) > limits.MAX_TEXT_LENGTH:
             self.problem(
                 "CH603",
                 f"this text is {len(value)} characters long",
-                self.token_span(token),
+                self.where(word),
                 f"a quoted text is at most {limits.MAX_TEXT_LENGTH} characters",
             )
         return value
 
-    def number(self, token: Token) -> Decimal:
-        text = str(token)
+    def name_or_text(self, word: Word) -> str:
+        """A value written either bare (a name or a number) or in quotes."""
+        return self.text(word) if word[0].startswith('"') else word[0]
+
+    def number(self, word: Word) -> Decimal:
+        text = word[0]
         if not _GROUPED.fullmatch(text):
             self.problem(
                 "CH303",
                 f"'{text}' is not a well-formed number",
-                self.token_span(token),
+                self.where(word),
                 "group thousands in threes, like 1,200 or 14,200",
             )
         return Decimal(text.replace(",", ""))
 
-    def whole(self, token: Token, what: str) -> int:
-        value = self.number(token)
+    def whole(self, word: Word, what: str) -> int:
+        value = self.number(word)
         if value != value.to_integral_value() or (value < 1 and what != "day"):
             self.problem(
                 "CH305",
-                f"{what} must be a whole number of at least 1, not {token}",
-                self.token_span(token),
+                f"{what} must be a whole number of at least 1, not {word[0]}",
+                self.where(word),
             )
             return 1
         return int(value)
 
-    def percent(self, token: Token) -> Decimal:
-        return self.number(Token.new_borrow_pos("NUMBER", token[:-1], token))
+    def price_year(self, word: Word) -> int:
+        return self.whole(word, "a price year")
 
-    def money(self, token: Token) -> Decimal:
-        match = _MONEY.fullmatch(str(token))
+    def review_count(self, word: Word) -> int:
+        return self.whole(word, "a number of reviews")
+
+    def percent(self, word: Word) -> Decimal:
+        # A problem with the number is shown under the whole percentage.
+        return self.number((word[0][:-1], word[1], word[2]))
+
+    def bounded_percent(self, word: Word) -> Decimal:
+        value = self.percent(word)
+        if value > 100:
+            self.problem("CH305", f"{word[0]} is more than 100%", self.where(word),
+                         "a share or adjustment is at most 100%")
+        return value
+
+    def money(self, word: Word) -> Decimal:
+        match = _MONEY.fullmatch(word[0])
         assert match is not None  # the grammar's MONEY pattern guarantees the shape
-        digits = Token.new_borrow_pos("NUMBER", match.group(1), token)
-        value = self.number(digits) * _MULTIPLIERS[match.group(2) or ""]
+        value = self.number((match.group(1), word[1], word[2])) * _MULTIPLIERS[match.group(2) or ""]
         # £2.4k is 2400, not 2400.0: a whole sum keeps no decimal places it never had.
         return Decimal(int(value)) if value == value.to_integral_value() else value
 
-    def date(self, token: Token) -> dt.date:
+    def date(self, word: Word) -> dt.date:
         try:
-            return dt.date.fromisoformat(str(token))
+            return dt.date.fromisoformat(word[0])
         except ValueError:
-            self.problem("CH401", f"{token} is not a date in the calendar",
-                         self.token_span(token), _date_hint(str(token)))
+            self.problem("CH401", f"{word[0]} is not a date in the calendar", self.where(word),
+                         _date_hint(word[0]))
             return dt.date.min  # a stand-in the checks know not to compare again
 
-    def unit_of(self, token: Token) -> str | None:
-        unit = units.lookup(str(token))
+    def unit_of(self, word: Word) -> str | None:
+        """The canonical unit of a unit's words (joined by single spaces)."""
+        unit = units.lookup(word[0])
         if unit is None:
-            suggestion = units.suggest(str(token))
+            suggestion = units.suggest(word[0])
             hint = (
                 f"did you mean '{suggestion}'?"
                 if suggestion
                 else "docs/units.md lists every unit a charter can use"
             )
-            self.problem("CH301", f"unknown unit '{token}'", self.token_span(token), hint)
+            self.problem("CH301", f"unknown unit '{word[0]}'", self.where(word), hint)
         return unit
 
-    def fold(self, clauses: Sequence[Clause], what: str) -> dict[str, Any]:
+    def quantity(self, amount: Word, unit: Word | None = None) -> Quantity:
+        """A sum of money, a percentage, or a number with the unit that follows it, if any."""
+        if amount[0].startswith("£"):
+            return Quantity(self.money(amount), "GBP")
+        if amount[0].endswith("%"):
+            return Quantity(self.percent(amount), "percent")
+        if unit is not None and unit[1] == amount[2] and unit[0][:1] in "eE" and (
+            unit[0][1:2].isdigit()
+        ):
+            written = f"{amount[0]}{unit[0].split()[0]}"
+            start = self.offset + amount[1]
+            self.problem("CH303", f"'{written}' is written with an exponent",
+                         self.source.span(start, start + len(written)),
+                         "write the number in full, like 100000")
+            return Quantity(self.number(amount), None)
+        return Quantity(self.number(amount), self.unit_of(unit) if unit is not None else None)
+
+    def fold(self, clauses: Iterable[Clause | None], what: str) -> dict[str, Any]:
         """Gather a declaration's clauses by name; a clause given twice is an error."""
         values: dict[str, Any] = {}
         seen: dict[str, Clause] = {}
         for clause in clauses:
+            if clause is None:  # lark's placeholder for a declaration without a block
+                continue
             if clause.name in _REPEATABLE:
                 values.setdefault(clause.name, []).append(clause.value)
             elif clause.name in seen:
@@ -292,20 +374,19 @@ class Builder(Transformer[Token, Any]):
         return values
 
     def clause(self, name: str, value: Any, meta: Meta) -> Clause:
-        return Clause(name, value, meta, self.offset)
+        return Clause(name, value, meta.start_pos, meta.end_pos)
 
     def clause_span(self, clause: Clause) -> Span:
-        offset, self.offset = self.offset, clause.offset
-        try:
-            return self.span(clause.meta)
-        finally:
-            self.offset = offset
+        return self.span_at(clause.start, clause.end)
 
     # ------------------------------------------------------------------ charter header
 
     def charter_decl(self, meta: Meta, children: list[Any]) -> Header:
         title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "charter header")
+        return self.make_header(word(title), clauses, self.span(meta))
+
+    def make_header(self, title: Word, clauses: Sequence[Clause | None], span: Span) -> Header:
+        values = self.fold(clauses, "charter header")
         conventions = Conventions(
             financial_year_start=values.pop("financial_year", None),
             working_week_hours=values.pop("working_week", None),
@@ -325,23 +406,13 @@ class Builder(Transformer[Token, Any]):
             conventions=conventions,
             price_index=values.get("price_index", ()),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
-
-    def authority(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("authority", self.text(children[0]), meta)
-
-    def place(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("place", self.text(children[0]), meta)
-
-    def version(self, meta: Meta, children: list[Token]) -> Clause:
-        token = children[0]
-        value = self.text(token) if token.type == "STRING" else str(token)
-        return self.clause("version", value, meta)
 
     def status(self, meta: Meta, children: list[Any]) -> Clause:
         kind, on = children
-        clause = StatusClause(kind, self.date(on) if on is not None else None, span=self.span(meta))
+        clause = StatusClause(kind, self.date(word(on)) if on is not None else None,
+                              span=self.span(meta))
         return self.clause("status", clause, meta)
 
     def status_name(self, meta: Meta, children: list[Token]) -> Status:
@@ -349,56 +420,65 @@ class Builder(Transformer[Token, Any]):
 
     def consultation(self, meta: Meta, children: list[Any]) -> Clause:
         opens, closes, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "consultation")
-        groups = tuple(g for line in values.get("stakeholders", []) for g in line)
-        consultation = Consultation(
-            self.date(opens),
-            self.date(closes),
-            groups,
-            values.get("responses"),
-            span=self.span(meta),
-        )
+        consultation = self.make_consultation(word(opens), word(closes), clauses,
+                                              self.span(meta))
         return self.clause("consultation", consultation, meta)
 
+    def make_consultation(
+        self, opens: Word, closes: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Consultation:
+        values = self.fold(clauses, "consultation")
+        groups = tuple(g for line in values.get("stakeholders", []) for g in line)
+        return Consultation(
+            self.date(opens), self.date(closes), groups, values.get("responses"), span=span
+        )
+
     def stakeholders(self, meta: Meta, children: list[Token]) -> Clause:
-        groups = tuple(self.text(t) if t.type == "STRING" else str(t) for t in children)
+        groups = tuple(self.name_or_text(word(t)) for t in children)
         return self.clause("stakeholders", groups, meta)
 
-    def responses(self, meta: Meta, children: list[Token]) -> Clause:
-        value = self.number(children[0])
+    def response_count(self, word: Word) -> int:
+        value = self.number(word)
         if value != value.to_integral_value():
-            self.problem("CH305", "responses must be a whole number", self.token_span(children[0]))
-        return self.clause("responses", int(value), meta)
+            self.problem("CH305", "responses must be a whole number", self.where(word))
+        return int(value)
 
     def financial_year(self, meta: Meta, children: list[Token]) -> Clause:
-        day_token, month_token = children
-        month = MONTHS.get(month_token.lower())
-        day = self.number(day_token)
+        day, month = children
+        return self.clause("financial_year", self.year_start(word(day), word(month)), meta)
+
+    def year_start(self, day_word: Word, month_word: Word) -> tuple[int, int]:
+        """The (month, day) a financial year starts on."""
+        month = MONTHS.get(month_word[0].lower())
+        day = self.number(day_word)
         if month is None:
             self.problem(
                 "CH401",
-                f"'{month_token}' is not a month",
-                self.token_span(month_token),
+                f"'{month_word[0]}' is not a month",
+                self.where(month_word),
                 "write the month in full, like 1 April",
             )
             month = 4
         if day != day.to_integral_value():
-            self.problem("CH305", f"{day_token} is not a whole day of the month",
-                         self.token_span(day_token), "write it like 1 April")
+            self.problem("CH305", f"{day_word[0]} is not a whole day of the month",
+                         self.where(day_word), "write it like 1 April")
         try:
             dt.date(2024, month, int(day))  # a leap year, so 29 February is allowed
-        except ValueError:
-            self.problem("CH401", f"{day_token} {month_token} is not a day of the year",
-                         self.token_span(day_token))
-        return self.clause("financial_year", (month, int(day)), meta)
+        except (ValueError, OverflowError):  # OverflowError: a day too big for a C long
+            self.problem("CH401", f"{day_word[0]} {month_word[0]} is not a day of the year",
+                         self.where(day_word))
+            return month, 1
+        return month, int(day)
 
     def working_week(self, meta: Meta, children: list[Quantity]) -> Clause:
-        return self.clause("working_week", self.convention(children[0], "hour", meta), meta)
+        where = (meta.start_pos, meta.end_pos)
+        return self.clause("working_week", self.convention(children[0], "hour", where), meta)
 
     def working_year(self, meta: Meta, children: list[Quantity]) -> Clause:
-        return self.clause("working_year", self.convention(children[0], "week", meta), meta)
+        where = (meta.start_pos, meta.end_pos)
+        return self.clause("working_year", self.convention(children[0], "week", where), meta)
 
-    def convention(self, quantity: Quantity, unit: str, meta: Meta) -> Decimal:
+    def convention(self, quantity: Quantity, unit: str, clause: tuple[int, int]) -> Decimal:
         # Exactly this unit: a working week of "5 days" or a year of "1,725 hours" would
         # convert by calendar arithmetic into something nobody meant.
         factor = Fraction(1) if quantity.unit == unit else None
@@ -407,60 +487,53 @@ class Builder(Transformer[Token, Any]):
             self.problem(
                 "CH302",
                 f"the {what} must be given in {units.display(unit)}",
-                self.span(meta),
+                self.span_at(*clause),
                 "write it like 37.5 hours" if unit == "hour" else "write it like 46 weeks",
             )
             return quantity.magnitude
         return units.convert(quantity.magnitude, factor)
 
-    def currency(self, meta: Meta, children: list[Token]) -> Clause:
-        if children[0] != "GBP":
+    def currency_of(self, word: Word) -> str:
+        if word[0] != "GBP":
             self.problem(
                 "CH301",
-                f"'{children[0]}' is not a supported currency",
-                self.token_span(children[0]),
+                f"'{word[0]}' is not a supported currency",
+                self.where(word),
                 "charters are written in GBP (£)",
             )
-        return self.clause("currency", str(children[0]), meta)
-
-    def discount_rate(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("discount_rate", self.bounded_percent(children[0]), meta)
-
-    def restated(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("restated", self.whole(children[0], "a price year"), meta)
+        return word[0]
 
     def price_index(self, meta: Meta, children: list[IndexPoint]) -> Clause:
-        years = [point.year for point in children]
+        points = self.index_of(children, (meta.start_pos, meta.end_pos))
+        return self.clause("price_index", points, meta)
+
+    def index_of(self, points: list[IndexPoint], clause: tuple[int, int]) -> tuple[IndexPoint, ...]:
+        years = [point.year for point in points]
         if len(set(years)) != len(years):
-            self.problem("CH203", "this price index gives a year twice", self.span(meta),
+            self.problem("CH203", "this price index gives a year twice", self.span_at(*clause),
                          "give each year once")
-        return self.clause("price_index", tuple(sorted(children, key=lambda p: p.year)), meta)
+        return tuple(sorted(points, key=lambda p: p.year))
 
     def index_entry(self, meta: Meta, children: list[Token]) -> IndexPoint:
         year, value = children
+        return self.index_point(word(year), word(value))
+
+    def index_point(self, year: Word, value: Word) -> IndexPoint:
         number = self.number(value)
         if number <= 0:
-            self.problem("CH305", "a price index must be more than 0", self.token_span(value))
+            self.problem("CH305", "a price index must be more than 0", self.where(value))
         return IndexPoint(self.whole(year, "a year"), number)
-
-    def coverage(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("coverage", self.bounded_percent(children[0]), meta)
-
-    def description(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("description", self.text(children[0]), meta)
-
-    def bounded_percent(self, token: Token) -> Decimal:
-        value = self.percent(token)
-        if value > 100:
-            self.problem("CH305", f"{token} is more than 100%", self.token_span(token),
-                         "a share or adjustment is at most 100%")
-        return value
 
     # ------------------------------------------------------------------ catalogues
 
     def catalogue_decl(self, meta: Meta, children: list[Any]) -> Catalogue:
         title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "catalogue header")
+        return self.make_catalogue(word(title), clauses, self.span(meta))
+
+    def make_catalogue(
+        self, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Catalogue:
+        values = self.fold(clauses, "catalogue header")
         return Catalogue(
             self.text(title),
             publisher=values.get("publisher"),
@@ -469,63 +542,56 @@ class Builder(Transformer[Token, Any]):
             description=values.get("description"),
             price_index=values.get("price_index", ()),
             source_name=self.source.name,
-            span=self.span(meta),
+            span=span,
         )
 
-    def publisher(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("publisher", self.text(children[0]), meta)
-
-    def licence(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("licence", self.text(children[0]), meta)
-
     def proxies_decl(self, meta: Meta, children: list[Token]) -> ProxiesUse:
-        return ProxiesUse(self.text(children[0]), span=self.span(meta))
+        return ProxiesUse(self.text(word(children[0])), span=self.span(meta))
 
     def use_decl(self, meta: Meta, children: list[Token | None]) -> CatalogueUse:
         path, version = children
         assert path is not None
-        pinned = None
-        if version is not None:
-            pinned = self.text(version) if version.type == "STRING" else str(version)
-        return CatalogueUse(self.text(path), pinned, span=self.span(meta))
+        return self.make_use(word(path), word(version) if version is not None else None,
+                             self.span(meta))
+
+    def make_use(self, path: Word, version: Word | None, span: Span) -> CatalogueUse:
+        pinned = self.name_or_text(version) if version is not None else None
+        return CatalogueUse(self.text(path), pinned, span=span)
 
     # ------------------------------------------------------------------ places and strengths
 
     def area_decl(self, meta: Meta, children: list[Any]) -> Area:
         ident, title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "area")
+        return self.make_area(word(ident), word(title), clauses, self.span(meta))
+
+    def make_area(
+        self, ident: Word, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Area:
+        values = self.fold(clauses, "area")
         return Area(
             self.name(ident),
             self.text(title),
-            postcode_districts=tuple(values.get("postcodes", ())),
+            postcode_districts=tuple(p.upper() for p in values.get("postcodes", ())),
             wards=tuple(values.get("wards", ())),
             places=tuple(values.get("places", ())),
             includes=tuple(values.get("includes", ())),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
-
-    def postcodes(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("postcodes", [p.upper() for p in children[0]], meta)
-
-    def wards(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("wards", children[0], meta)
-
-    def places(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("places", children[0], meta)
-
-    def includes(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("includes", children[0], meta)
 
     def strength_decl(self, meta: Meta, children: list[Any]) -> Strength:
         ident, title, capital, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "strength")
+        return self.make_strength(word(ident), word(title), capital, clauses, self.span(meta))
+
+    def make_strength(self, ident: Word, title: Word, capital: Capital,
+                      clauses: Sequence[Clause | None], span: Span) -> Strength:
+        values = self.fold(clauses, "strength")
         return Strength(
             self.name(ident),
             self.text(title),
             capital,
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
 
     def capital_kind(self, meta: Meta, children: list[Token]) -> Capital:
@@ -533,20 +599,31 @@ class Builder(Transformer[Token, Any]):
 
     def theme_decl(self, meta: Meta, children: list[Any]) -> Theme:
         ident, title, weight, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "theme")
+        return self.make_theme(word(ident), word(title),
+                               word(weight) if weight is not None else None, clauses,
+                               self.span(meta))
+
+    def make_theme(self, ident: Word, title: Word, weight: Word | None,
+                   clauses: Sequence[Clause | None], span: Span) -> Theme:
+        values = self.fold(clauses, "theme")
         return Theme(
             self.name(ident),
             self.text(title),
             self.bounded_percent(weight) if weight is not None else None,
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
 
     # ------------------------------------------------------------------ metrics
 
     def metric_decl(self, meta: Meta, children: list[Any]) -> Metric:
         ident, title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "metric")
+        return self.make_metric(word(ident), word(title), clauses, self.span(meta))
+
+    def make_metric(
+        self, ident: Word, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Metric:
+        values = self.fold(clauses, "metric")
         kind, unit, numerator, denominator = values.get("counts", (None, None, None, None))
         adjustments = values.get("adjustments", {})
         return Metric(
@@ -566,81 +643,83 @@ class Builder(Transformer[Token, Any]):
             theme=values.get("theme"),
             counting_rule=values.get("counting_rule"),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
 
-    def code(self, meta: Meta, children: list[Token]) -> Clause:
-        token = children[0]
-        value = self.text(token) if token.type == "STRING" else str(token)
-        return self.clause("code", value, meta)
-
     def counts_summed(self, meta: Meta, children: list[Token]) -> Clause:
-        value = (MetricKind.SUMMED, self.unit_of(children[0]), None, None)
-        return self.clause("counts", value, meta)
+        return self.clause("counts", self.counts(MetricKind.SUMMED, word(children[0])), meta)
 
     def counts_averaged(self, meta: Meta, children: list[Token]) -> Clause:
-        value = (MetricKind.AVERAGED, self.unit_of(children[0]), None, None)
-        return self.clause("counts", value, meta)
+        return self.clause("counts", self.counts(MetricKind.AVERAGED, word(children[0])), meta)
+
+    def counts(self, kind: MetricKind, unit: Word) -> tuple[MetricKind, str | None, None, None]:
+        """What a metric counts: its kind, its unit, and for a ratio the two metrics."""
+        return kind, self.unit_of(unit), None, None
 
     def counts_ratio(self, meta: Meta, children: list[Token]) -> Clause:
-        numerator, denominator = (self.name(t) for t in children)
-        return self.clause("counts", (MetricKind.RATIO, "percent", numerator, denominator), meta)
+        numerator, denominator = (word(t) for t in children)
+        return self.clause("counts", self.ratio(numerator, denominator), meta)
 
-    def qualitative(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("counts", (MetricKind.QUALITATIVE, None, None, None), meta)
-
-    def record_only(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("record_only", True, meta)
+    def ratio(self, numerator: Word, denominator: Word) -> tuple[MetricKind, str, str, str]:
+        return MetricKind.RATIO, "percent", self.name(numerator), self.name(denominator)
 
     def eligibility(self, meta: Meta, children: list[Token]) -> Clause:
         *subject, area = children
-        value = Eligibility(" ".join(subject), self.name(area), span=self.span(meta))
+        value = Eligibility(" ".join(subject), self.name(word(area)), span=self.span(meta))
         return self.clause("eligibility", value, meta)
 
     def proxy(self, meta: Meta, children: list[Token | None]) -> Clause:
         amount, per, year, source = children
         assert amount is not None and per is not None and year is not None
-        proxy = Proxy(
-            self.money(amount),
-            self.unit_of(per) or str(per),
-            self.whole(year, "a price year"),
-            self.text(source) if source is not None else None,
-            span=self.span(meta),
-        )
+        proxy = self.make_proxy(word(amount), word(per), word(year),
+                                word(source) if source is not None else None, self.span(meta))
         return self.clause("proxy", proxy, meta)
 
+    def make_proxy(
+        self, amount: Word, per: Word, year: Word, source: Word | None, span: Span
+    ) -> Proxy:
+        return Proxy(
+            self.money(amount),
+            self.unit_of(per) or per[0],
+            self.price_year(year),
+            self.text(source) if source is not None else None,
+            span=span,
+        )
+
     def adjustments(self, meta: Meta, children: list[tuple[str, Decimal, Span]]) -> Clause:
+        return self.clause("adjustments", self.adjustments_of(children), meta)
+
+    def adjustments_of(self, given: Sequence[tuple[str, Decimal, Span]]) -> dict[str, Decimal]:
         values: dict[str, Decimal] = {}
-        for name, value, span in children:
+        for name, value, span in given:
             if name in values:
                 self.problem("CH203", f"{name.replace('_', '-')} is given twice", span)
             values[name] = value
-        return self.clause("adjustments", values, meta)
+        return values
 
     def adjustment(self, meta: Meta, children: list[Any]) -> tuple[str, Decimal, Span]:
         name, percent = children
-        return name, self.bounded_percent(percent), self.span(meta)
+        return self.adjustment_of(name, word(percent), (meta.start_pos, meta.end_pos))
+
+    def adjustment_of(
+        self, name: str, percent: Word, where: tuple[int, int]
+    ) -> tuple[str, Decimal, Span]:
+        """One adjustment (``deadweight 20%``): its field name, percentage and span."""
+        return name.replace("-", "_"), self.bounded_percent(percent), self.span_at(*where)
 
     def adjustment_name(self, meta: Meta, children: list[Token]) -> str:
-        return str(children[0]).replace("-", "_")
-
-    def benefit_years(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("benefit_years", self.whole(children[0], "a number of years"), meta)
-
-    def overlaps(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("overlaps", children[0], meta)
-
-    def metric_theme(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("theme", self.name(children[0]), meta)
-
-    def counting_rule(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("counting_rule", self.text(children[0]), meta)
+        return str(children[0])
 
     # ------------------------------------------------------------------ outcomes
 
     def outcome_decl(self, meta: Meta, children: list[Any]) -> Outcome:
         ident, title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "outcome")
+        return self.make_outcome(word(ident), word(title), clauses, self.span(meta))
+
+    def make_outcome(
+        self, ident: Word, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Outcome:
+        values = self.fold(clauses, "outcome")
         return Outcome(
             self.name(ident),
             self.text(title),
@@ -649,26 +728,19 @@ class Builder(Transformer[Token, Any]):
             targeted_at=tuple(values.get("targeted_at", ())),
             measured_by=tuple(values.get("measured_by", ())),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
-
-    def outcome_theme(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("theme", self.name(children[0]), meta)
-
-    def builds_on(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("builds_on", children[0], meta)
-
-    def targeted_at(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("targeted_at", children[0], meta)
-
-    def measured_by(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("measured_by", children[0], meta)
 
     # ------------------------------------------------------------------ contracts
 
     def contract_decl(self, meta: Meta, children: list[Any]) -> Contract:
         ident, title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "contract")
+        return self.make_contract(word(ident), word(title), clauses, self.span(meta))
+
+    def make_contract(
+        self, ident: Word, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Contract:
+        values = self.fold(clauses, "contract")
         start, end = values.get("term", (None, None))
         return Contract(
             self.name(ident),
@@ -681,24 +753,27 @@ class Builder(Transformer[Token, Any]):
             excused=tuple(values.get("excused", ())),
             reviews=tuple(values.get("review", ())),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
 
-    def supplier(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("supplier", self.text(children[0]), meta)
-
-    def contract_value(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("value", self.money(children[0]), meta)
-
     def term(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("term", (self.date(children[0]), self.date(children[1])), meta)
+        return self.clause("term", self.term_of(word(children[0]), word(children[1])), meta)
+
+    def term_of(self, start: Word, end: Word) -> tuple[dt.date, dt.date]:
+        return self.date(start), self.date(end)
 
     # ------------------------------------------------------------------ targets
 
     def target_decl(self, meta: Meta, children: list[Any]) -> Clause:
-        metric, (comparison, amount, upper), scope, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "target")
-        target = Target(
+        metric, bound, scope, *clauses = children
+        target = self.make_target(word(metric), bound, scope, clauses, self.span(meta))
+        return self.clause("target", target, meta)
+
+    def make_target(self, metric: Word, bound: tuple[Comparison, Amount, Amount | None],
+                    scope: Scope, clauses: Sequence[Clause | None], span: Span) -> Target:
+        comparison, amount, upper = bound
+        values = self.fold(clauses, "target")
+        return Target(
             self.name(metric),
             comparison,
             amount,
@@ -707,9 +782,8 @@ class Builder(Transformer[Token, Any]):
             milestones=tuple(values.get("milestone", ())),
             excused=tuple(values.get("excused", ())),
             data_coverage_percent=values.get("coverage"),
-            span=self.span(meta),
+            span=span,
         )
-        return self.clause("target", target, meta)
 
     def at_least(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Any, None]:
         return Comparison.AT_LEAST, children[0], None
@@ -722,11 +796,16 @@ class Builder(Transformer[Token, Any]):
 
     def baseline(self, meta: Meta, children: list[Any]) -> tuple[Comparison, Baseline, None]:
         change, percent, quantity, year = children
+        return self.make_baseline(change, word(percent), quantity, word(year))
+
+    def make_baseline(
+        self, change: Change, percent: Word, quantity: Quantity, year: Word
+    ) -> tuple[Comparison, Baseline, None]:
         comparison = Comparison.AT_MOST if change is Change.REDUCED else Comparison.AT_LEAST
         value = self.percent(percent)
         if change is Change.REDUCED and value > 100:
-            self.problem("CH305", f"a reduction of {percent} is more than everything",
-                         self.token_span(percent))
+            self.problem("CH305", f"a reduction of {percent[0]} is more than everything",
+                         self.where(percent))
         amount = Baseline(change, value, quantity, self.whole(year, "a baseline year"))
         return comparison, amount, None
 
@@ -737,13 +816,19 @@ class Builder(Transformer[Token, Any]):
         return Absolute(children[0])
 
     def share(self, meta: Meta, children: list[Token]) -> Share:
-        return Share(self.percent(children[0]), self.name(children[1]))
+        return self.make_share(word(children[0]), word(children[1]))
+
+    def make_share(self, percent: Word, metric: Word) -> Share:
+        return Share(self.percent(percent), self.name(metric))
 
     def per_value(self, meta: Meta, children: list[Any]) -> PerValue:
         quantity, money = children
+        return self.make_per_value(quantity, word(money))
+
+    def make_per_value(self, quantity: Quantity, money: Word) -> PerValue:
         per = self.money(money)
         if per == 0:
-            self.problem("CH305", "the contract value divisor cannot be £0", self.token_span(money))
+            self.problem("CH305", "the contract value divisor cannot be £0", self.where(money))
             per = Decimal(1)
         return PerValue(quantity, per)
 
@@ -754,36 +839,47 @@ class Builder(Transformer[Token, Any]):
         return Period(" ".join(children))
 
     def by_date(self, meta: Meta, children: list[Token]) -> ByDate:
-        return ByDate(self.date(children[0]))
+        return ByDate(self.date(word(children[0])))
 
     def over_contract(self, meta: Meta, children: list[Token]) -> OverContract:
         return OverContract()
 
     def milestone(self, meta: Meta, children: list[Any]) -> Clause:
         quantity, date = children
-        return self.clause("milestone", Milestone(quantity, self.date(date), span=self.span(meta)),
-                           meta)
+        milestone = Milestone(quantity, self.date(word(date)), span=self.span(meta))
+        return self.clause("milestone", milestone, meta)
 
     def excused_decl(self, meta: Meta, children: list[Token]) -> Clause:
-        start, end, reason = children
-        excusal = Excusal(self.date(start), self.date(end), self.text(reason), span=self.span(meta))
-        return self.clause("excused", excusal, meta)
+        start, end, reason = (word(t) for t in children)
+        return self.clause("excused", self.make_excusal(start, end, reason, self.span(meta)),
+                           meta)
+
+    def make_excusal(self, start: Word, end: Word, reason: Word, span: Span) -> Excusal:
+        return Excusal(self.date(start), self.date(end), self.text(reason), span=span)
 
     # ------------------------------------------------------------------ reviews
 
     def review_decl(self, meta: Meta, children: list[Any]) -> Clause:
         schedule, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "review")
-        review = Review(
+        return self.clause("review", self.make_review(schedule, clauses, self.span(meta)), meta)
+
+    def make_review(
+        self, schedule: Schedule, clauses: Sequence[Clause | None], span: Span
+    ) -> Review:
+        values = self.fold(clauses, "review")
+        return Review(
             schedule,
             tuple(values.get("band", ())),
             tuple(values.get("rule", ())),
-            span=self.span(meta),
+            span=span,
         )
-        return self.clause("review", review, meta)
 
     def every(self, meta: Meta, children: list[Any]) -> Every:
         count, interval, start, until = children
+        return self.make_every(word(count), interval, word(start),
+                               word(until) if until is not None else None)
+
+    def make_every(self, count: Word, interval: str, start: Word, until: Word | None) -> Every:
         months = self.whole(count, "the review interval")
         if interval.startswith("year"):
             months *= 12
@@ -793,19 +889,18 @@ class Builder(Transformer[Token, Any]):
         return str(children[0])
 
     def on_dates(self, meta: Meta, children: list[Token]) -> OnDates:
-        return OnDates(tuple(self.date(token) for token in children))
+        return OnDates(tuple(self.date(word(token)) for token in children))
 
     def band(self, meta: Meta, children: list[Any]) -> Clause:
         rating, comparison, percent = (c for c in children if c is not None)
-        band = Band(rating, comparison, self.percent(percent), span=self.span(meta))
+        band = Band(rating, comparison, self.percent(word(percent)), span=self.span(meta))
         return self.clause("band", band, meta)
 
     def comparison(self, meta: Meta, children: list[Token]) -> BandComparison:
         return BandComparison(" ".join(children))
 
     def rating(self, meta: Meta, children: list[Token | None]) -> Rating:
-        words = " ".join(str(t) for t in children if t is not None)
-        return Rating.APPROACHING if words.startswith("approaching") else Rating(words)
+        return rating_of(" ".join(str(t) for t in children if t is not None))
 
     def rating_or_worse(self, meta: Meta, children: list[Any]) -> tuple[Rating, bool]:
         return children[0], children[1] is not None
@@ -818,27 +913,36 @@ class Builder(Transformer[Token, Any]):
         return Consequence(ConsequenceKind.NOTE)
 
     def remedy_plan(self, meta: Meta, children: list[Token]) -> Consequence:
-        return Consequence(ConsequenceKind.REMEDY_PLAN, self.whole(children[0], "a cure period"))
+        return self.make_remedy_plan(word(children[0]))
+
+    def make_remedy_plan(self, days: Word) -> Consequence:
+        return Consequence(ConsequenceKind.REMEDY_PLAN, self.whole(days, "a cure period"))
 
     def break_allowed(self, meta: Meta, children: list[Token]) -> Consequence:
         return Consequence(ConsequenceKind.BREAK_ALLOWED)
 
     def consecutive(self, meta: Meta, children: list[Any]) -> Consecutive:
         (rating, worse), count = children
-        return Consecutive(rating, worse, self.whole(count, "a number of reviews"))
+        return Consecutive(rating, worse, self.review_count(word(count)))
 
     def k_of_last(self, meta: Meta, children: list[Any]) -> KOfLast:
         (rating, worse), k, n = children
-        k_value = self.whole(k, "a number of reviews")
-        n_value = self.whole(n, "a number of reviews")
+        return self.make_k_of_last(rating, worse, word(k), word(n),
+                                   (meta.start_pos, meta.end_pos))
+
+    def make_k_of_last(
+        self, rating: Rating, worse: bool, k: Word, n: Word, where: tuple[int, int]
+    ) -> KOfLast:
+        k_value = self.review_count(k)
+        n_value = self.review_count(n)
         if k_value > n_value:
             self.problem("CH305", f"{k_value} of the last {n_value} reviews can never happen",
-                         self.span(meta), "the first number must not exceed the second")
+                         self.span_at(*where), "the first number must not exceed the second")
         return KOfLast(rating, worse, k_value, n_value)
 
     def any_after(self, meta: Meta, children: list[Any]) -> AnyAfter:
         (rating, worse), date = children
-        return AnyAfter(rating, worse, self.date(date))
+        return AnyAfter(rating, worse, self.date(word(date)))
 
     def remedy_failed(self, meta: Meta, children: list[Token]) -> RemedyFailed:
         return RemedyFailed()
@@ -847,7 +951,12 @@ class Builder(Transformer[Token, Any]):
 
     def tender_decl(self, meta: Meta, children: list[Any]) -> Tender:
         ident, title, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "tender")
+        return self.make_tender(word(ident), word(title), clauses, self.span(meta))
+
+    def make_tender(
+        self, ident: Word, title: Word, clauses: Sequence[Clause | None], span: Span
+    ) -> Tender:
+        values = self.fold(clauses, "tender")
         start, end = values.get("term", (None, None))
         return Tender(
             self.name(ident),
@@ -860,37 +969,28 @@ class Builder(Transformer[Token, Any]):
             outcomes=tuple(values.get("asks_outcomes", ())),
             scoring=values.get("scoring", Scoring(ScoringKind.PROPORTIONAL)),
             description=values.get("description"),
-            span=self.span(meta),
+            span=span,
         )
 
-    def estimated_value(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("estimated_value", self.money(children[0]), meta)
-
-    def weighting(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("weighting", self.bounded_percent(children[0]), meta)
-
-    def asks_themes(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("asks_themes", children[0], meta)
-
-    def asks_outcomes(self, meta: Meta, children: list[list[str]]) -> Clause:
-        return self.clause("asks_outcomes", children[0], meta)
-
-    def score_proportional(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("scoring", Scoring(ScoringKind.PROPORTIONAL), meta)
-
     def score_ratio(self, meta: Meta, children: list[Token]) -> Clause:
-        value, per = (self.money(token) for token in children)
-        if per == 0:
-            self.problem("CH305", "the ratio divides by £0", self.token_span(children[1]))
-            per = Decimal(1)
-        return self.clause("scoring", Scoring(ScoringKind.RATIO, value, per), meta)
+        value, per = (word(token) for token in children)
+        return self.clause("scoring", self.ratio_scoring(value, per), meta)
 
-    def score_bands(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("scoring", Scoring(ScoringKind.BANDS), meta)
+    def ratio_scoring(self, value: Word, per: Word) -> Scoring:
+        amount, divisor = self.money(value), self.money(per)
+        if divisor == 0:
+            self.problem("CH305", "the ratio divides by £0", self.where(per))
+            divisor = Decimal(1)
+        return Scoring(ScoringKind.RATIO, amount, divisor)
 
     def offer_decl(self, meta: Meta, children: list[Any]) -> Offer:
         ident, bidder, tender, *clauses = children
-        values = self.fold([c for c in clauses if c is not None], "offer")
+        return self.make_offer(word(ident), word(bidder), word(tender), clauses,
+                               self.span(meta))
+
+    def make_offer(self, ident: Word, bidder: Word, tender: Word,
+                   clauses: Sequence[Clause | None], span: Span) -> Offer:
+        values = self.fold(clauses, "offer")
         return Offer(
             self.name(ident),
             self.text(bidder),
@@ -900,49 +1000,47 @@ class Builder(Transformer[Token, Any]):
             answers=tuple(values.get("answer", ())),
             description=values.get("description"),
             source_name=self.source.name,
-            span=self.span(meta),
+            span=span,
         )
-
-    def bid_price(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause("bid_price", self.money(children[0]), meta)
 
     def commitment(self, meta: Meta, children: list[Any]) -> Clause:
         metric, quantity, scope, area = children
-        value = Commitment(self.name(metric), quantity, scope,
-                           self.name(area) if area is not None else None, span=self.span(meta))
+        value = self.make_commitment(word(metric), quantity, scope,
+                                     word(area) if area is not None else None, self.span(meta))
         return self.clause("commitment", value, meta)
+
+    def make_commitment(
+        self, metric: Word, quantity: Quantity, scope: Scope, area: Word | None, span: Span
+    ) -> Commitment:
+        return Commitment(self.name(metric), quantity, scope,
+                          self.name(area) if area is not None else None, span=span)
 
     def answer(self, meta: Meta, children: list[Token]) -> Clause:
         text, score = children
+        return self.clause("answer", self.make_answer(word(text), word(score), self.span(meta)),
+                           meta)
+
+    def make_answer(self, text: Word, score: Word, span: Span) -> Answer:
         value = self.number(score)
         if not (0 <= value <= 100) or value != value.to_integral_value():
-            self.problem("CH305", f"a quality score is a whole number from 0 to 100, not {score}",
-                         self.token_span(score))
+            self.problem("CH305",
+                         f"a quality score is a whole number from 0 to 100, not {score[0]}",
+                         self.where(score))
             value = max(Decimal(0), min(Decimal(100), value.to_integral_value()))
-        return self.clause("answer", Answer(self.text(text), int(value), span=self.span(meta)),
-                           meta)
+        return Answer(self.text(text), int(value), span=span)
 
     # ------------------------------------------------------------------ shared pieces
 
     def number_quantity(self, meta: Meta, children: list[Token | None]) -> Quantity:
         number, unit = children
         assert number is not None
-        if unit is not None and unit.start_pos == number.end_pos and unit[:1] in "eE" and (
-            unit[1:2].isdigit()
-        ):
-            written = f"{number}{unit.split()[0]}"
-            start = self.offset + (number.start_pos or 0)
-            self.problem("CH303", f"'{written}' is written with an exponent",
-                         self.source.span(start, start + len(written)),
-                         "write the number in full, like 100000")
-            return Quantity(self.number(number), None)
-        return Quantity(self.number(number), self.unit_of(unit) if unit is not None else None)
+        return self.quantity(word(number), word(unit) if unit is not None else None)
 
     def money_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
-        return Quantity(self.money(children[0]), "GBP")
+        return self.quantity(word(children[0]))
 
     def percent_quantity(self, meta: Meta, children: list[Token]) -> Quantity:
-        return Quantity(self.percent(children[0]), "percent")
+        return self.quantity(word(children[0]))
 
     def unit(self, meta: Meta, children: list[Token]) -> Token:
         """A unit of one or more words, as one token that spans them all."""
@@ -951,10 +1049,49 @@ class Builder(Transformer[Token, Any]):
                      column=first.column, end_pos=last.end_pos)
 
     def name_list(self, meta: Meta, children: list[Token]) -> list[str]:
-        return [self.name(t) for t in children]
+        return [self.name(word(t)) for t in children]
 
     def string_list(self, meta: Meta, children: list[Token]) -> list[str]:
-        return [self.text(t) for t in children]
+        return [self.text(word(t)) for t in children]
+
+
+def rating_of(words: str) -> Rating:
+    """A rating from its words, joined by single spaces ("approaching" is short for
+    "approaching target")."""
+    return Rating.APPROACHING if words.startswith("approaching") else Rating(words)
+
+
+# The clauses of one value, by grammar rule: how the value is read. Shared with the line
+# parser, as are the two tables below.
+ONE_VALUE: dict[str, Callable[[Builder, Word], Any]] = {
+    **dict.fromkeys(("authority", "place", "description", "publisher", "licence",
+                     "counting_rule", "supplier"), Builder.text),
+    **dict.fromkeys(("version", "code"), Builder.name_or_text),
+    **dict.fromkeys(("discount_rate", "coverage", "weighting"), Builder.bounded_percent),
+    **dict.fromkeys(("contract_value", "estimated_value", "bid_price"), Builder.money),
+    **dict.fromkeys(("metric_theme", "outcome_theme"), Builder.name),
+    "responses": Builder.response_count,
+    "currency": Builder.currency_of,
+    "restated": Builder.price_year,
+    "benefit_years": lambda b, w: b.whole(w, "a number of years"),
+}
+
+# The name a clause is folded under, where it is not its grammar rule's.
+FOLDED_AS = {"metric_theme": "theme", "outcome_theme": "theme", "contract_value": "value"}
+
+# The clauses that hold a list of names or of quoted texts (read by name_list and string_list
+# on lark's side), by grammar rule.
+LISTS = frozenset({"postcodes", "wards", "places", "includes", "overlaps", "builds_on",
+                   "targeted_at", "measured_by", "asks_themes", "asks_outcomes"})
+
+# The clauses of fixed words, by grammar rule: the name the clause is folded under and its
+# value.
+FIXED: dict[str, tuple[str, Any]] = {
+    "qualitative": ("counts", (MetricKind.QUALITATIVE, None, None, None)),
+    "record_only": ("record_only", True),
+    "score_proportional": ("scoring", Scoring(ScoringKind.PROPORTIONAL)),
+    "score_bands": ("scoring", Scoring(ScoringKind.BANDS)),
+}
 
 
 # ---------------------------------------------------------------------------- assembling
@@ -974,12 +1111,19 @@ _CHARTER_SLOTS: dict[type, str] = {
 _CLAUSE_SLOTS = {"target": "targets", "excused": "excused", "review": "reviews"}
 
 
-Built = tuple[list[tuple[ParsedBlock, Any]], list[Diagnostic], frozenset[str]]
+Built = tuple[list[tuple[Block, Any]], list[Diagnostic], frozenset[str]]
 
 
 def build_declarations(source: Source) -> Built:
     """Parse and build every top-level declaration of a file; also return the ids that
-    declarations which failed to parse seem to declare."""
+    declarations which failed to parse seem to declare.
+
+    Each declaration is first offered to the line parser, which reads the usual ones without
+    lark; lark parses the others (and every one with a mistake, which it words), and the
+    Builder builds them from lark's tree. Both build the same model with the same spans and
+    diagnostics (tests/test_lineparser.py), so which one read a declaration does not show."""
+    from charterdsl import lineparser  # it builds on this module
+
     cut = split_blocks(source)
     if len(cut) > limits.MAX_DECLARATIONS:  # counted before any parsing
         span = source.span(0, 1)
@@ -987,16 +1131,25 @@ def build_declarations(source: Source) -> Built:
         too_many = Diagnostic("CH602", message, span, "split the charter into several files, "
                               "or move metrics into a catalogue", source=source)
         return [], [too_many], frozenset()
-    with collector.paused():
-        parsed = parse_blocks(source, cut)
-    blocks, problems = parsed.blocks, parsed.problems
+    parser = BlockParser(source)
     builder = Builder(source)
-    built: list[tuple[ParsedBlock, Any]] = []
+    read = lineparser.read if lineparser.ENABLED else None
+    built: list[tuple[Block, Any]] = []
     with collector.paused():
-        for block in blocks:
-            builder.offset = block.block.offset
-            built.append((block, builder.transform(block.tree)))
-    return built, problems + builder.diagnostics, parsed.unparsed_ids
+        # Each declaration is built as soon as it is read, so that the builder's diagnostics
+        # come in the order of the declarations whichever reader read them.
+        for block in cut:
+            builder.offset = block.offset
+            value = read(builder, block) if read is not None else None
+            if value is not None:
+                parser.skip(block)
+            else:
+                tree = parser.parse(block)
+                if tree is None:
+                    continue
+                value = builder.transform(tree)
+            built.append((block, value))
+    return built, parser.problems + builder.diagnostics, frozenset(parser.unparsed)
 
 
 def build_charter(source: Source) -> tuple[Charter | None, list[Diagnostic]]:
@@ -1012,20 +1165,20 @@ def build_charter_with_gaps(
     built, diagnostics, unparsed = build_declarations(source)
     header: Header | None = None
     slots: dict[str, list[Any]] = {}
-    for parsed, value in built:
+    for block, value in built:
         if isinstance(value, Header):
             if header is not None:
                 line = header.span.line if header.span else 1
                 diagnostics.append(_misplaced(
-                    source, parsed, f"this file already has a charter line (line {line}); "
+                    source, block, f"this file already has a charter line (line {line}); "
                     "a file holds one charter", "CH202", related=header.span))
                 continue
             header = value
         elif isinstance(value, Catalogue):
-            diagnostics.append(_misplaced(source, parsed, "a catalogue header belongs in a "
+            diagnostics.append(_misplaced(source, block, "a catalogue header belongs in a "
                                           "catalogue file, not in a charter"))
         elif isinstance(value, Offer):
-            diagnostics.append(_misplaced(source, parsed, "an offer belongs in a file of its "
+            diagnostics.append(_misplaced(source, block, "an offer belongs in a file of its "
                                           "own, given to 'charter tender score'"))
         elif isinstance(value, Clause):
             slots.setdefault(_CLAUSE_SLOTS[value.name], []).append(value.value)
@@ -1033,7 +1186,7 @@ def build_charter_with_gaps(
             slots.setdefault(_CHARTER_SLOTS[type(value)], []).append(value)
     if header is None:
         if built or not diagnostics:
-            first = built[0][0].block.offset if built else 0
+            first = built[0][0].offset if built else 0
             diagnostics.append(
                 Diagnostic(
                     "CH204",
@@ -1059,7 +1212,7 @@ def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]
     header: Catalogue | None = None
     metrics: list[Metric] = []
     uses: list[CatalogueUse] = []
-    for parsed, value in built:
+    for block, value in built:
         if isinstance(value, Catalogue) and header is None:
             header = value
         elif isinstance(value, Metric):
@@ -1067,7 +1220,7 @@ def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]
         elif isinstance(value, CatalogueUse):
             uses.append(value)
         else:
-            diagnostics.append(_misplaced(source, parsed, "a catalogue holds one catalogue "
+            diagnostics.append(_misplaced(source, block, "a catalogue holds one catalogue "
                                           "header, 'use catalogue' lines and metrics"))
     if header is None:
         if built or not diagnostics:
@@ -1086,12 +1239,11 @@ def build_catalogue(source: Source) -> tuple[Catalogue | None, list[Diagnostic]]
 
 def _misplaced(
     source: Source,
-    parsed: ParsedBlock,
+    block: Block,
     hint: str,
     code: str = "CH107",
     related: Span | None = None,
 ) -> Diagnostic:
-    block = parsed.block
     first_line = block.text.split("\n", 1)[0]
     keyword = first_line.split()[0] if first_line.split() else first_line
     span = source.span(block.offset, block.offset + len(keyword))
@@ -1110,9 +1262,9 @@ def build_offer(source: Source) -> tuple[Offer | None, list[Diagnostic]]:
     """An offer file: exactly one ``offer`` declaration."""
     built, diagnostics, _ = build_declarations(source)
     offers = [value for _, value in built if isinstance(value, Offer)]
-    for parsed, value in built:
+    for block, value in built:
         if not isinstance(value, Offer) or value is not offers[0]:
-            diagnostics.append(_misplaced(source, parsed, "an offer file holds one offer"))
+            diagnostics.append(_misplaced(source, block, "an offer file holds one offer"))
     if not offers and not diagnostics:
         diagnostics.append(Diagnostic(
             "CH505", "this file has no offer line", source.span(0, min(1, len(source.text))),

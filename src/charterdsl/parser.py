@@ -4,6 +4,9 @@ The file is cut into top-level declarations (a line at the left margin and the i
 under it) and each is parsed on its own. A mistake in one declaration therefore never hides the
 mistakes in the others, and every syntax error in a file is reported in one run. Lark's
 exceptions are turned here into diagnostics that speak about the charter, not the grammar.
+
+Most declarations never reach lark: the line parser (:mod:`charterdsl.lineparser`) reads those
+in the usual form, and leaves the others, among them every one with a syntax mistake, to lark.
 """
 
 from __future__ import annotations
@@ -200,12 +203,6 @@ def _lines_with_ends(text: str) -> list[str]:
     return lines if lines[-1] else lines[:-1]
 
 
-@attrs.frozen
-class ParsedBlock:
-    block: Block
-    tree: Tree[Token]
-
-
 def split_blocks(source: Source) -> list[Block]:
     """Cut the text at every line that starts at the left margin with something other than a
     comment. Blank and comment lines belong to the block above them."""
@@ -225,40 +222,37 @@ def split_blocks(source: Source) -> list[Block]:
     ]
 
 
-@attrs.frozen
-class ParsedFile:
-    """The declarations that parsed, a diagnostic for each mistake, and the ids of the
-    declarations that had mistakes: references to them are not reported as unknown, nor are
-    they reported as missing a clause that may be the one that failed."""
+@attrs.define
+class BlockParser:
+    """Parses the declarations of a file one at a time, keeping every syntax problem found and
+    the ids of the declarations that had mistakes: references to them are not reported as
+    unknown, nor are they reported as missing a clause that may be the one that failed."""
 
-    blocks: list[ParsedBlock]
-    problems: list[Diagnostic]
-    unparsed_ids: frozenset[str]
+    source: Source
+    problems: list[Diagnostic] = attrs.field(factory=list)
+    unparsed: set[str] = attrs.field(factory=set)
+    _previous: str | None = None  # the id of the declaration before
 
-
-def parse_blocks(source: Source, blocks: list[Block] | None = None) -> ParsedFile:
-    """Parse every declaration of a file on its own."""
-    parser = lark_parser()
-    parsed: list[ParsedBlock] = []
-    problems: list[Diagnostic] = []
-    unparsed: set[str] = set()
-    previous: str | None = None
-    for block in split_blocks(source) if blocks is None else blocks:
-        before = len(problems)
+    def parse(self, block: Block) -> Tree[Token] | None:
+        """Parse one declaration with lark: its tree, or None when its first line is wrong."""
+        before = len(self.problems)
         if block.text[:1] in (" ", "\t"):
-            problems.append(_indented_declaration(source, block))
-        tree = _parse_recovering(parser, source, block, problems)
-        if tree is not None:
-            parsed.append(ParsedBlock(block, tree))
+            self.problems.append(_indented_declaration(self.source, block))
+        tree = _parse_recovering(lark_parser(), self.source, block, self.problems)
         words = block.text.split(None, 2)
-        if len(problems) > before and len(words) > 1:
-            unparsed.add(words[1])
-            if tree is None and previous is not None:
+        if len(self.problems) > before and len(words) > 1:
+            self.unparsed.add(words[1])
+            if tree is None and self._previous is not None:
                 # A clause left at the margin is cut off from the declaration above it,
                 # which then looks incomplete: that is the same mistake, already reported.
-                unparsed.add(previous)
-        previous = words[1] if len(words) > 1 else None
-    return ParsedFile(parsed, problems, frozenset(unparsed))
+                self.unparsed.add(self._previous)
+        self._previous = words[1] if len(words) > 1 else None
+        return tree
+
+    def skip(self, block: Block) -> None:
+        """Pass over a declaration the line parser read (so without a syntax mistake)."""
+        words = block.text.split(None, 2)
+        self._previous = words[1] if len(words) > 1 else None
 
 
 def _indented_declaration(source: Source, block: Block) -> Diagnostic:
