@@ -4,12 +4,16 @@ For ``--rows`` generated delivery rows (1,000,000 by default; see generate_deliv
 metrics, 50 four-year contracts, 16 quarters, mixed but compatible units, about 0.1% bad
 rows) this times, in one run, with the CSV bytes already in memory on every side:
 
-  full         delivery.decode_text + delivery.read_csv_text + evaluator.evaluate (which
-               validates the rows, indexes them, judges every window and review, values the
-               proxies and builds the Report): CSV bytes to a finished report
-  read         decode_text + read_csv_text alone            } the same path cut into its
-  validate     delivery.validate alone                      } three stages, each timed
+  full         columnar.read_csv_bytes + evaluator.evaluate (which validates the rows,
+               judges every window and review, values the proxies and builds the Report):
+               CSV bytes to a finished report, as `charter evaluate` reads a file of 4 MB or
+               more when polars (the `fast` extra) is installed
+  read         columnar.read_csv_bytes alone                } the same path cut into its
+  validate     columnar.validate alone                      } three stages, each timed
   evaluate     evaluator._Evaluation(...).report() alone    } with time.perf_counter
+  full, python engine, and python read / validate / evaluate: the same with the line-by-line
+               reader (delivery.decode_text + read_csv_text, delivery.validate); left out with
+               --no-python-engine
   polars       polars.read_csv + group_by(contract, metric) sum of quantity (the quantity
                column read as text, thousands commas removed, cast to float, bad cells null)
   polars+units the same, with each row's quantity multiplied by its unit's factor to the
@@ -27,7 +31,7 @@ subprocess with POLARS_MAX_THREADS=1, is printed too.
 
 Peak memory is measured in fresh subprocesses with ``resource.getrusage(RUSAGE_SELF).ru_maxrss``:
 the interpreter's own maximum resident set before anything is imported, the maximum after
-importing charterdsl and parsing the charter, and the maximum after ``delivery.read_file`` and
+importing charterdsl and parsing the charter, and the maximum after ``evaluator.load_data`` and
 ``evaluate`` have built the report (the goal: under 1 GB above the interpreter). The same is
 done for the polars baseline.
 

@@ -157,7 +157,7 @@ def test_several_files_keep_their_order_for_repeats(tmp_path: Path) -> None:
     first.write_bytes(RETURNS)
     second.write_bytes(HEADER + RETURNS.splitlines(keepends=True)[1]
                        + b"GM-2025-002,carbon_saved,2025-04-01,2025-06-30,7,tCO2e,x\n")
-    for order in ([second, first], [first, second]):
+    for order in ([second, first], [first, second], [first, first]):
         slow = evaluator.load_data([str(p) for p in order], Columns(), engine="python")
         fast = evaluator.load_data([str(p) for p in order], Columns(), engine="polars")
         assert isinstance(fast, ColumnarData) and isinstance(slow, DeliveryData)

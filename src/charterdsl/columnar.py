@@ -59,10 +59,8 @@ if TYPE_CHECKING:
 
 # Below this size a file is read line by line: importing polars costs more than it saves.
 AUTO_THRESHOLD_BYTES = 4_000_000
-_ORDINAL_OF_EPOCH = dt.date(1970, 1, 1).toordinal()  # polars counts days from 1970-01-01
 _SEPARATOR = "\x1f"  # no CSV text holds it, so each line is read whole, as one cell
 _PLAIN_NUMBER = r"^[0-9]+(?:\.[0-9]+)?$"
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def available() -> bool:
