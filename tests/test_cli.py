@@ -84,6 +84,21 @@ def test_evaluate_strict_fails_on_the_first_rejected_row(
     assert "brightwell-returns-2025-26.csv: error[CH809]: row 23" in err
 
 
+def test_evaluate_reads_alike_with_either_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("polars")
+    outputs = []
+    for engine in ("python", "polars", "auto"):
+        code, out, _ = run(capsys, "evaluate", CHARTER, RETURNS, "--as-of", "2026-04-30",
+                           "--format", "json", "--engine", engine)
+        assert code == 0
+        outputs.append(out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", CHARTER, RETURNS, "--engine", "fast"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
 def test_evaluate_writes_an_output_file(capsys: pytest.CaptureFixture[str],
                                         tmp_path: Path) -> None:
     out = tmp_path / "report.html"

@@ -89,6 +89,8 @@ class DeliveryData:
     rows_read: int
 
     def __add__(self, other: DeliveryData) -> DeliveryData:
+        if not isinstance(other, DeliveryData):
+            return NotImplemented  # columnar data adds itself
         return DeliveryData(
             self.rows + other.rows,
             self.rejections + other.rejections,
@@ -366,15 +368,15 @@ def read_csv_text(
     if not lines:
         raise FileProblem("CH811", f"{file} is empty")
     header = next(csv.reader([lines[0]]))
-    reader = _LineReader(_header_positions(header, columns, file), len(header), file,
-                         CellReader(day_first))
+    reader = LineReader(header_positions(header, columns, file), len(header), file,
+                        CellReader(day_first))
     with collector.paused():
         for number in range(2, len(lines) + 1):
             reader.read(lines[number - 1], number)
     return DeliveryData(tuple(reader.rows), tuple(reader.rejections), reader.count)
 
 
-class _LineReader:
+class LineReader:
     """Reads data lines one at a time. Most lines are plain (no quotes, dates and units seen
     before, a plain number) and are read on a fast path; any other line goes the careful
     way, which words every rejection."""
@@ -446,7 +448,7 @@ class _LineReader:
         return None
 
 
-def _header_positions(header: Sequence[str], columns: Columns, file: str) -> dict[str, int]:
+def header_positions(header: Sequence[str], columns: Columns, file: str) -> dict[str, int]:
     folded = [name.strip().casefold() for name in header]
     duplicates = sorted({name for name in folded if name and folded.count(name) > 1})
     if duplicates:
@@ -551,19 +553,28 @@ class Validated:
 def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
     """Check every row against the charter. Accepted rows come back with their quantity in
     the metric's unit; the others are rejected with a reason."""
+    accepted, rejected = check_rows(charter, data.rows, as_of)
+    kept, repeats = without_repeats(accepted)
+    rejected = [*data.rejections, *rejected, *repeats]
+    rejected.sort(key=lambda r: (r.file, r.row))
+    return Validated(tuple(kept), tuple(rejected), data.rows_read)
+
+
+def check_rows(charter: Charter, rows: Iterable[DeliveryRow], as_of: dt.date
+               ) -> tuple[list[DeliveryRow], list[Rejection]]:
+    """Each row against the charter on its own (repeats and overlaps are found later, by
+    :func:`without_repeats`): the accepted rows with their quantity in the metric's unit,
+    and the rejected ones."""
     checker = _RowChecker(charter, as_of)
     accepted: list[DeliveryRow] = []
-    rejected: list[Rejection] = list(data.rejections)
+    rejected: list[Rejection] = []
     with collector.paused():
-        for row in data.rows:
+        for row in rows:
             try:
                 accepted.append(checker.check(row))
             except RowProblem as problem:
                 rejected.append(_repeat(row, problem.code, problem.reason))
-    kept, repeats = _without_repeats(accepted)
-    rejected += repeats
-    rejected.sort(key=lambda r: (r.file, r.row))
-    return Validated(tuple(kept), tuple(rejected), data.rows_read)
+    return accepted, rejected
 
 
 class _RowChecker:
@@ -579,6 +590,7 @@ class _RowChecker:
         # What a row of a (contract, metric, unit) seen before needs checking again: the term
         # (its end clipped to the as-of date), the metric's unit and the factor to it.
         self._seen: dict[tuple[str, str, str | None], tuple[dt.date, dt.date, str, Fraction]] = {}
+        self._hints: dict[tuple[str, int], str] = {}
 
     def check(self, row: DeliveryRow) -> DeliveryRow:
         known = self._seen.get((row.contract, row.metric, row.unit))
@@ -594,11 +606,11 @@ class _RowChecker:
         contract = self.contracts.get(row.contract)
         if contract is None:
             raise RowProblem("CH801", f"unknown contract '{show(row.contract)}'"
-                             + _suggest(row.contract, self.contracts))
+                             + self._hint(row.contract, self.contracts))
         metric = self.metrics.get(row.metric)
         if metric is None:
             raise RowProblem("CH802", f"unknown metric '{show(row.metric)}'"
-                             + _suggest(row.metric, self.metrics))
+                             + self._hint(row.metric, self.metrics))
         self._check_period(row, contract.start, contract.end)
         if metric.kind is MetricKind.RATIO:
             raise RowProblem("CH802", f"'{row.metric}' is a ratio; report its parts "
@@ -614,6 +626,14 @@ class _RowChecker:
                 contract.start, last, metric.unit, factor
             )
         return row._replace(quantity=units.convert(row.quantity, factor), unit=metric.unit)
+
+    def _hint(self, name: str, known: Mapping[str, object]) -> str:
+        """:func:`_suggest`, once for each name: a misspelt id is usually misspelt alike on
+        many rows, and finding the nearest id is slow."""
+        key = (name, id(known))
+        if key not in self._hints:
+            self._hints[key] = _suggest(name, known)
+        return self._hints[key]
 
     def _check_period(self, row: DeliveryRow, start: dt.date | None, end: dt.date | None
                       ) -> None:
@@ -661,12 +681,15 @@ def skeleton(text: str) -> str:
     return text.translate(_LOOK_ALIKES) if not text.isascii() else text
 
 
-def _without_repeats(rows: list[DeliveryRow]) -> tuple[list[DeliveryRow], list[Rejection]]:
+def without_repeats(rows: list[DeliveryRow], files: Sequence[str] = ()
+                    ) -> tuple[list[DeliveryRow], list[Rejection]]:
     """Drop rows that repeat or overlap an earlier row for the same contract and metric: an
     exact repeat is a duplicate; a different quantity for the same period, or a period that
-    overlaps, is a conflict and both rows are rejected, since neither can be trusted."""
+    overlaps, is a conflict and both rows are rejected, since neither can be trusted.
+    Files come in the order of ``files``, then in the order their rows come."""
     groups: dict[tuple[str, str], list[DeliveryRow]] = {}
-    order: dict[str, int] = {}  # files in the order they were given: the earlier row wins
+    # Files in the order they were given: of two rows for the same period, the earlier wins.
+    order: dict[str, int] = {file: number for number, file in enumerate(dict.fromkeys(files))}
     for row in rows:
         groups.setdefault((row.contract, row.metric), []).append(row)
         order.setdefault(row.file, len(order))

@@ -16,13 +16,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from charterdsl import delivery, units
+from charterdsl import columnar, delivery, units
 from charterdsl.catalogues import display_name
-from charterdsl.delivery import DeliveryData, DeliveryRow, Validated
+from charterdsl.columnar import ColumnarData, ColumnarValidated
+from charterdsl.delivery import DeliveryData, Validated
 from charterdsl.errors import DeliveryDataError, Diagnostic
 from charterdsl.formatter import target_sentence
 from charterdsl.judging import DEFAULT_BANDS, Setting, judge
-from charterdsl.measure import Series
+from charterdsl.measure import Series, index_rows
 from charterdsl.model import (
     Band,
     ByDate,
@@ -55,6 +56,7 @@ from charterdsl.valuation import (
 )
 
 DEFAULT_COVERAGE = Decimal(100)
+ENGINES = ("auto", "python", "polars")
 
 Progress = Callable[[str], None]
 
@@ -66,15 +68,29 @@ def evaluate(
     as_of: dt.date,
     strict: bool = False,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> Report:
     """Judge every contract, target, window and review of ``charter`` on ``data`` as of a
-    date. ``data`` is :class:`DeliveryData`, a file path, a data frame or an iterable of
-    records. With ``strict``, the first rejected row raises :class:`DeliveryDataError`."""
-    loaded = delivery.load(data)
-    validated = delivery.validate(charter, loaded, as_of)
+    date. ``data`` is :class:`DeliveryData` (or what :func:`load_data` read), a file path, a
+    data frame or an iterable of records. With ``strict``, the first rejected row raises
+    :class:`DeliveryDataError`. ``engine`` chooses how a CSV path is read: see
+    :func:`load_data`."""
+    loaded = data if isinstance(data, ColumnarData) else (
+        load_data([data], delivery.Columns(), engine=engine)
+        if isinstance(data, str | Path) else delivery.load(data)
+    )
+    validated = validate(charter, loaded, as_of)
     if strict and validated.rejections:
         raise DeliveryDataError([_diagnostic(validated.rejections[0])])
     return _Evaluation(charter, validated, as_of, progress).report()
+
+
+def validate(charter: Charter, data: DeliveryData | ColumnarData, as_of: dt.date
+             ) -> Validated | ColumnarValidated:
+    """Every row checked against the charter, on the path it was read by."""
+    if isinstance(data, ColumnarData):
+        return columnar.validate(charter, data, as_of)
+    return delivery.validate(charter, data, as_of)
 
 
 def _diagnostic(rejection: Rejection) -> Diagnostic:
@@ -83,7 +99,8 @@ def _diagnostic(rejection: Rejection) -> Diagnostic:
 
 
 class _Evaluation:
-    def __init__(self, charter: Charter, validated: Validated, as_of: dt.date,
+    def __init__(self, charter: Charter, validated: Validated | ColumnarValidated,
+                 as_of: dt.date,
                  progress: Progress | None) -> None:
         self.charter, self.validated, self.as_of = charter, validated, as_of
         self.progress = progress or (lambda message: None)
@@ -93,7 +110,8 @@ class _Evaluation:
         self.discount = (conventions.discount_rate_percent
                          if conventions.discount_rate_percent is not None
                          else DEFAULT_DISCOUNT_RATE)
-        self.series = _index(validated.rows)
+        self.series = (validated.series if isinstance(validated, ColumnarValidated)
+                       else index_rows(validated.rows))
         self.rejected: dict[tuple[str | None, str | None], list[Rejection]] = {}
         for rejection in validated.rejections:
             self.rejected.setdefault((rejection.contract, rejection.metric), []).append(rejection)
@@ -105,6 +123,8 @@ class _Evaluation:
         self.metric_files = _metric_files(charter)
         self.outcome_of = _outcomes_by_metric(charter)
         self._windows: dict[tuple[str, object], list[tuple[Span, int]]] = {}
+        # Each ended window's verdict as of the as-of date, with the rows known then.
+        self._judged: dict[tuple[int, Span], tuple[Verdict, tuple[range, ...]]] = {}
         # Proxies that come from a 'use proxies' table are cited at the table's row.
         self.proxy_files = {id(entry.proxy): table.name for table in charter.proxy_tables
                             for entry in table.entries}
@@ -160,6 +180,7 @@ class _Evaluation:
         return tuple(notes)
 
     def contract(self, contract: Contract) -> ContractReport:
+        self._judged = {}  # keyed by the id of a Setting, which lives as long as this call
         verdicts: list[Verdict] = []
         settings = [self.setting(contract, t) for t in self.charter.targets_for(contract)]
         for setting in settings:
@@ -264,8 +285,12 @@ class _Evaluation:
         return [(window, window.days)]
 
     def verdicts(self, setting: Setting) -> list[Verdict]:
-        found = [judge(setting, window, self.as_of, full_days=days)
-                 for window, days in self.windows(setting)]
+        found = []
+        for window, days in self.windows(setting):
+            verdict = judge(setting, window, self.as_of, full_days=days)
+            if window.end <= self.as_of:
+                self._judged[id(setting), window] = verdict, _known(setting, window, self.as_of)
+            found.append(verdict)
         start = setting.contract.start
         assert start is not None
         for milestone in setting.target.milestones:
@@ -290,6 +315,11 @@ class _Evaluation:
             if not ended:
                 return None
             window, days = ended[-1]
+            # A window that had ended reads the same at a review as on the as-of date when
+            # the same rows were known by then: most returns come in on time.
+            judged = self._judged.get((id(setting), window))
+            if judged is not None and judged[1] == _known(setting, window, date):
+                return judged[0]
             verdict = judge(setting, window, date, full_days=days)
         return verdict
 
@@ -300,11 +330,12 @@ class _Evaluation:
         """The series worth valuing (the metric has a proxy), by contract, found in one
         pass over every series."""
         found: dict[str, list[tuple[Metric, Series]]] = {}
-        for (contract_id, metric_id), series in sorted(self.series.items()):
+        for contract_id, metric_id in sorted(self.series):
             metric = self.metrics.get(metric_id)
             if metric is None or metric.proxy is None or metric.record_only or not metric.unit:
                 continue
-            found.setdefault(contract_id, []).append((metric, series))
+            found.setdefault(contract_id, []).append((metric, self.series[contract_id,
+                                                                          metric_id]))
         return found
 
     def values(self, contract: Contract) -> list[ValueLine]:
@@ -324,12 +355,11 @@ class _Evaluation:
         return lines
 
 
-def _index(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
-    groups: dict[tuple[str, str], list[DeliveryRow]] = {}
-    for row in rows:
-        if row.quantity is not None:
-            groups.setdefault((row.contract, row.metric), []).append(row)
-    return {key: Series(group) for key, group in groups.items()}
+def _known(setting: Setting, window: Span, date: dt.date) -> tuple[range, ...]:
+    """The rows of the window's series known by a date (a return is known once its period
+    has ended)."""
+    return tuple(series.rows_within(window.start, window.end, date)
+                 for series in (setting.series, setting.denominator) if series is not None)
 
 
 def _metric_files(charter: Charter) -> dict[str, str]:
@@ -359,12 +389,35 @@ def _day_month(start: tuple[int, int]) -> str:
     return dt.date(2024, month, day).strftime(f"{day} %B")
 
 
-def load_data(paths: Sequence[str], columns: delivery.Columns, *, day_first: bool = False
-              ) -> DeliveryData:
-    """Read several delivery files into one set of rows."""
-    data = delivery.EMPTY
+def load_data(paths: Sequence[str | Path], columns: delivery.Columns, *,
+              day_first: bool = False, engine: str = "auto") -> DeliveryData | ColumnarData:
+    """Read several delivery files into one set of rows. ``engine`` says how CSV files are
+    read: ``"python"`` line by line; ``"polars"`` a column at a time
+    (:mod:`charterdsl.columnar`, which needs the ``fast`` extra); ``"auto"`` (the default)
+    a column at a time when polars is installed and the file is over
+    :data:`~charterdsl.columnar.AUTO_THRESHOLD_BYTES`. Both give the same report."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "polars" and not columnar.available():
+        raise ValueError("the polars engine needs polars: pip install 'charterdsl[fast]'")
+    data: DeliveryData | ColumnarData = delivery.EMPTY
     for path in paths:
         # Named as given, but never by an absolute path of this machine: reports are shared.
         name = display_name(Path(path))
-        data = data + delivery.read_file(path, columns, name=name, day_first=day_first)
+        if _columnar(Path(path), engine):
+            data = data + columnar.read_file(path, columns, name=name, day_first=day_first)
+        else:
+            data = data + delivery.read_file(path, columns, name=name, day_first=day_first)
     return data
+
+
+def _columnar(path: Path, engine: str) -> bool:
+    if engine == "python" or path.suffix.lower() in (".xlsx", ".json"):
+        return False
+    if engine == "polars":
+        return True
+    try:
+        large = path.stat().st_size >= columnar.AUTO_THRESHOLD_BYTES
+    except OSError:
+        return False  # the careful reader says why it cannot be read
+    return large and columnar.available()

@@ -18,7 +18,7 @@ from charterdsl.delivery import (
     Columns,
     DeliveryData,
     FileProblem,
-    _header_positions,
+    header_positions,
     read_records,
 )
 from charterdsl.report import Rejection
@@ -74,7 +74,7 @@ def read_xlsx(path: Path, file: str, columns: Columns | None = None, *,
                               f"and {MAX_COLUMNS:,}")
         rows = sheet.iter_rows(values_only=False)
         header = [_plain(cell.value) for cell in next(rows, ())]
-        positions = _header_positions([str(h or "") for h in header], columns, file)
+        positions = header_positions([str(h or "") for h in header], columns, file)
         early: list[Rejection] = []
         records = _Records(rows, positions, file, early)
         data = read_records(records, file, first_row=2, day_first=day_first)

@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -113,40 +114,39 @@ def judge(setting: Setting, window: Span, as_of: dt.date, *, full_days: int | No
     window was clipped by the contract term; ``milestone`` replaces the target's amount."""
     base = _base(setting, window)
     if milestone is not None and window.end > as_of:
-        return attrs.evolve(base, status=VerdictStatus.NOT_YET_DUE,
-                            explanation=(f"the milestone falls on {window.end}, after {as_of}",))
+        return Verdict(**base, status=VerdictStatus.NOT_YET_DUE,
+                       explanation=(f"the milestone falls on {window.end}, after {as_of}",))
     if window.start > as_of:
-        return attrs.evolve(base, status=VerdictStatus.NOT_YET_DUE,
-                            explanation=(f"the window starts on {window.start}, after "
-                                         f"{as_of}",))
+        return Verdict(**base, status=VerdictStatus.NOT_YET_DUE,
+                       explanation=(f"the window starts on {window.start}, after {as_of}",))
     excused = _excused_ranges(setting.excusals, window)
     active_days = window.days - union_days(excused)
     if active_days <= 0:
         reasons = "; ".join(sorted({e.reason for e in setting.excusals
                                     if e.start <= window.end and e.end >= window.start}))
-        return attrs.evolve(base, status=VerdictStatus.EXCUSED,
-                            explanation=(f"the whole window is excused ({reasons})",))
+        return Verdict(**base, status=VerdictStatus.EXCUSED,
+                       explanation=(f"the whole window is excused ({reasons})",))
     return _measured_verdict(setting, window, as_of, base, excused, active_days,
                              full_days or window.days, milestone)
 
 
-def _base(setting: Setting, window: Span) -> Verdict:
+def _base(setting: Setting, window: Span) -> dict[str, Any]:
+    """What every verdict on the window says, whatever its status."""
     excluded = tuple(
         RowRef(r.file, r.row) for r in setting.rejected
         if r.start is not None and r.end is not None
         and r.start <= window.end and r.end >= window.start
     )
-    return Verdict(
-        contract=setting.contract.id,
-        metric=setting.metric.id,
-        target=setting.sentence,
-        target_at=setting.target_at,
-        window=Window(window.start, window.end, window.label),
-        status=VerdictStatus.INSUFFICIENT_DATA,
-        provisional=False,
-        unit=_unit_label(setting),
-        rows_excluded=excluded,
-    )
+    return {
+        "contract": setting.contract.id,
+        "metric": setting.metric.id,
+        "target": setting.sentence,
+        "target_at": setting.target_at,
+        "window": Window(window.start, window.end, window.label),
+        "provisional": False,
+        "unit": _unit_label(setting),
+        "rows_excluded": excluded,
+    }
 
 
 def _unit_label(setting: Setting) -> str:
@@ -164,7 +164,7 @@ def _excused_ranges(excusals: Sequence[Excusal], window: Span) -> list[tuple[int
     return ranges
 
 
-def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verdict,
+def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: dict[str, Any],
                       excused: list[tuple[int, int]], active_days: int, full_days: int,
                       milestone: Quantity | None) -> Verdict:
     provisional = window.end > as_of
@@ -174,42 +174,46 @@ def _measured_verdict(setting: Setting, window: Span, as_of: dt.date, base: Verd
     # Excused days still to come are neither covered nor due yet.
     excused_so_far = [(lo, min(hi, end.toordinal())) for lo, hi in excused
                       if lo <= end.toordinal()]
-    covered_ranges = _covered(setting, window.start, end, as_of) + excused_so_far
-    covered = union_days(covered_ranges)
+    if excused_so_far or partner is not None:
+        covered = union_days(_covered(setting, window.start, end, as_of) + excused_so_far)
+    else:
+        covered = measured.covered_days  # the rows never overlap: their days add up
     needed_days = (end - window.start).days + 1
     coverage = CONTEXT.divide(Decimal(covered * 100), Decimal(needed_days))
-    verdict = attrs.evolve(
-        base,
-        provisional=provisional,
-        coverage_percent=coverage,
-        rows_used=measured.rows + (partner.rows if partner else ()),
-    )
+    verdict = {
+        **base,
+        "provisional": provisional,
+        "coverage_percent": coverage,
+        "rows_used": measured.rows + (partner.rows if partner else ()),
+    }
+    insufficient = VerdictStatus.INSUFFICIENT_DATA
     if excused:
         lines.append(f"{union_days(excused)} excused day(s) in this window are not due")
     if measured.value is None or (partner is not None and not partner.value):
         if provisional:
             # A window still running with no return yet is not late: returns come after.
-            return attrs.evolve(verdict, status=VerdictStatus.NOT_YET_DUE, explanation=(
+            return Verdict(**verdict, status=VerdictStatus.NOT_YET_DUE, explanation=(
                 *lines, f"the window runs to {window.end} and no rows cover it yet"))
-        return attrs.evolve(verdict, explanation=(*lines, "no delivery rows for this window"))
+        return Verdict(**verdict, status=insufficient,
+                       explanation=(*lines, "no delivery rows for this window"))
     if not provisional and coverage < setting.coverage_required:
         lines.append(f"rows cover {plain(coverage, 1)}% of the window's days; the charter "
                      f"asks for {plain(setting.coverage_required, 1)}%")
-        return attrs.evolve(verdict, explanation=tuple(lines))
+        return Verdict(**verdict, status=insufficient, explanation=tuple(lines))
     delivered = _delivered(setting, measured, partner)
     judged_days = _judged_days(setting, window, covered, active_days, provisional,
                                excused_so_far)
     if judged_days <= 0:
-        return attrs.evolve(verdict, status=VerdictStatus.NOT_YET_DUE, explanation=(
+        return Verdict(**verdict, status=VerdictStatus.NOT_YET_DUE, explanation=(
             *lines, "every day reported so far is excused: there is nothing to judge yet"))
     due, due_upper = _due(setting, full_days, judged_days, milestone)
     share = _share_of_due(setting.target.comparison, delivered, due, due_upper)
     lines += _explain(setting, measured, partner, delivered, due, share, judged_days,
                       full_days, provisional)
     status, band, band_at = _status(setting, share)
-    return attrs.evolve(verdict, status=status, delivered=delivered, due=due,
-                        due_upper=due_upper, percent_of_due=share, band=band, band_at=band_at,
-                        explanation=tuple(lines))
+    return Verdict(**verdict, status=status, delivered=delivered, due=due,
+                   due_upper=due_upper, percent_of_due=share, band=band, band_at=band_at,
+                   explanation=tuple(lines))
 
 
 def _measure(setting: Setting, start: dt.date, end: dt.date, known_by: dt.date

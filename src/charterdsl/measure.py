@@ -46,16 +46,31 @@ class Series:
         self.starts = [r.start.toordinal() for r in ordered]
         self.ends = [r.end.toordinal() for r in ordered]
         self.quantities = [r.quantity if r.quantity is not None else Decimal(0) for r in ordered]
-        # Row references are made only for the rows a window reads: most series are never
-        # read by a target or a proxy.
+        # Row references are made only for the series a window reads: most series are
+        # never read by a target or a proxy.
         self.files = [r.file for r in ordered]
         self.rows = [r.row for r in ordered]
+        self._all_refs: tuple[RowRef, ...] | None = None
+
+    @classmethod
+    def from_columns(cls, starts: list[int], ends: list[int], quantities: list[Decimal],
+                     files: list[str], rows: list[int]) -> Series:
+        """A series from columns already sorted by start (dates as ordinals)."""
+        series = cls(())
+        series.starts, series.ends, series.quantities = starts, ends, quantities
+        series.files, series.rows = files, rows
+        return series
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def _ref(self, index: int) -> RowRef:
-        return RowRef(self.files[index], self.rows[index])
+    def _refs(self, window: range) -> tuple[RowRef, ...]:
+        """References to the rows of a window. A series that a window reads is usually read
+        by many (each month, quarter, year, review), so its references are made once."""
+        refs = self._all_refs
+        if refs is None:
+            refs = self._all_refs = tuple(map(RowRef, self.files, self.rows))
+        return refs[window.start:window.stop]
 
     def _within(self, lo: int, hi: int, known_by: int | None = None) -> range:
         """The rows that overlap ``[lo, hi]``, less those whose period ends after
@@ -67,48 +82,63 @@ class Series:
             last = min(last, bisect.bisect_right(self.ends, known_by))
         return range(first, max(first, last))
 
+    def rows_within(self, start: dt.date, end: dt.date, known_by: dt.date | None = None
+                    ) -> range:
+        """The positions of the rows that overlap ``[start, end]`` and were known by
+        ``known_by``."""
+        return self._within(start.toordinal(), end.toordinal(), _ordinal(known_by))
+
+    def _inside(self, window: range, lo: int, hi: int) -> int:
+        """The days of ``[lo, hi]`` that the rows of ``window`` cover. Rows never overlap,
+        so only the first and the last can reach past an edge."""
+        first, stop = window.start, window.stop
+        starts, ends = self.starts, self.ends
+        days = sum(ends[first:stop]) - sum(starts[first:stop]) + len(window)
+        return days - max(0, lo - starts[first]) - max(0, ends[stop - 1] - hi)
+
     def total(self, start: dt.date, end: dt.date, known_by: dt.date | None = None) -> Measured:
         """The sum over ``[start, end]`` of a stock, rows straddling an edge pro rata."""
-        lo, hi, known = start.toordinal(), end.toordinal(), _ordinal(known_by)
-        total, covered = Decimal(0), 0
-        used: list[RowRef] = []
+        lo, hi = start.toordinal(), end.toordinal()
+        window = self._within(lo, hi, _ordinal(known_by))
+        if not window:
+            return Measured(None, 0, ())
+        refs = self._refs(window)
+        amounts = self.quantities[window.start:window.stop]
         partial: list[tuple[RowRef, int, int]] = []
-        for i in self._within(lo, hi, known):
+        for i in sorted({window.start, window.stop - 1}):
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             days = self.ends[i] - self.starts[i] + 1
-            covered += inside
-            used.append(self._ref(i))
-            if inside == days:
-                total += self.quantities[i]
-            else:
-                total += CONTEXT.divide(self.quantities[i] * inside, Decimal(days))
-                partial.append((self._ref(i), inside, days))
-        return Measured(total if used else None, covered, tuple(used), tuple(partial))
+            if inside != days:
+                at = i - window.start
+                amounts[at] = CONTEXT.divide(amounts[at] * inside, Decimal(days))
+                partial.append((refs[at], inside, days))
+        # Added in row order from zero, as a running total would be.
+        return Measured(sum(amounts, Decimal(0)), self._inside(window, lo, hi), refs,
+                        tuple(partial))
 
     def level(self, start: dt.date, end: dt.date, known_by: dt.date | None = None) -> Measured:
         """The day-weighted average over ``[start, end]`` of a level, over the days covered."""
         lo, hi = start.toordinal(), end.toordinal()
         weighted, covered = Decimal(0), 0
-        used: list[RowRef] = []
-        for i in self._within(lo, hi, _ordinal(known_by)):
+        window = self._within(lo, hi, _ordinal(known_by))
+        for i in window:
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             weighted += self.quantities[i] * inside
             covered += inside
-            used.append(self._ref(i))
         if not covered:
             return Measured(None, 0, ())
-        return Measured(CONTEXT.divide(weighted, Decimal(covered)), covered, tuple(used))
+        return Measured(CONTEXT.divide(weighted, Decimal(covered)), covered,
+                        self._refs(window))
 
     def level_days(self, start: dt.date, end: dt.date) -> tuple[Decimal, tuple[RowRef, ...]]:
         """The sum of level x days over ``[start, end]``: FTE-days, for valuing a level."""
         lo, hi = start.toordinal(), end.toordinal()
         total = Decimal(0)
-        used: list[RowRef] = []
-        for i in self._within(lo, hi):
+        window = self._within(lo, hi)
+        for i in window:
             inside = min(hi, self.ends[i]) - max(lo, self.starts[i]) + 1
             total += self.quantities[i] * inside
-            used.append(self._ref(i))
-        return total, tuple(used)
+        return total, self._refs(window)
 
     def covered(self, start: dt.date, end: dt.date, known_by: dt.date | None = None
                 ) -> list[tuple[int, int]]:
@@ -118,6 +148,15 @@ class Series:
             (max(lo, self.starts[i]), min(hi, self.ends[i]))
             for i in self._within(lo, hi, _ordinal(known_by))
         ]
+
+
+def index_rows(rows: Iterable[DeliveryRow]) -> dict[tuple[str, str], Series]:
+    """The rows with a quantity as a series for each contract and metric."""
+    groups: dict[tuple[str, str], list[DeliveryRow]] = {}
+    for row in rows:
+        if row.quantity is not None:
+            groups.setdefault((row.contract, row.metric), []).append(row)
+    return {key: Series(group) for key, group in groups.items()}
 
 
 def _ordinal(date: dt.date | None) -> int | None:
