@@ -133,6 +133,12 @@ def test_files_polars_cannot_cut_into_lines_are_read_line_by_line() -> None:
         (b"\xff\xfec\x00", "d.csv is UTF-16; save it as CSV UTF-8"),
         (HEADER + b"HR,local_jobs,2025-04-01,2025-06-30,1,FTE,caf\xe9\n", "not UTF-8"),
         (b"contract,metric\nx,y\n", "the header has no column"),
+        (b"\xef\xbb\xbf" + HEADER + b"HR,local_jobs,2025-04-01,2025-06-30,1,FTE,caf\xe9\n",
+         "byte 0xE9 on line 2"),
+        (HEADER.replace(b"\n", b"\r") + b"HR,jobs\r\xe9\r", "byte 0xE9 on line 3"),
+        (b"contract,metric\nx,\xe9\n", "not UTF-8"),
+        (b"contract,contract\nx,y\n", "the header repeats the column 'contract'"),
+        (b"\xef\xbb\xbf\xff\xfec\x00", "not UTF-8"),
     ],
 )
 def test_files_that_cannot_be_read_are_refused_in_the_same_words(data: bytes,
@@ -235,3 +241,41 @@ UNITS = st.sampled_from(["FTE", "fte", "person-weeks", "GBP", "GBP million", "£
 def test_rows_put_together_at_random_read_alike(rows: list[tuple[str, ...]]) -> None:
     body = "".join(",".join((*row, "evidence")) + "\n" for row in rows)
     same(HEADER + body.encode())
+
+
+def test_quantities_longer_than_a_decimal_context_agree() -> None:
+    long = b"0.33333333333333333333333333333"  # 29 significant digits
+    same(HEADER + b"HR-2025-014,local_jobs,2026-04-01,2026-04-03," + long + b",FTE,x\n")
+    same(HEADER + b"HR-2025-014,local_jobs,2025-04-01,2025-04-01,1,FTE,x\n"
+         b"HR-2025-014,local_jobs,2026-04-01,2026-04-03, " + long + b",FTE,x\n")
+
+
+def test_two_fields_from_one_column_are_read_alike() -> None:
+    same(RETURNS, columns=Columns(metric="contract"))
+
+
+def test_a_first_line_with_other_cells_keeps_the_rest_as_columns() -> None:
+    body = RETURNS.split(b"\n", 1)[1]
+    for first in (b'HR-2025-014,local_spend,2026-04-01,2026-04-30,"310,000",GBP,x',
+                  b"HR-2025-014,local_jobs,2026-04-01,2026-04-30,1,FTE", b""):
+        data = HEADER + first + b"\n" + body
+        same(data)
+        assert columnar.read_csv_bytes(data, "d.csv").parts[0].frame.height >= 30
+
+
+def test_files_of_one_name_are_read_alike() -> None:
+    other = HEADER + (b"HR-2025-14,local_jobs,2026-04-01,2026-04-30,1,FTE,x\n"
+                      b'"HR-2025-15",local_jobs,2026-04-01,2026-04-30,1,FTE,x\n')
+    slow = (delivery.read_csv_text(RETURNS.decode(), "d.csv")
+            + delivery.read_csv_text(other.decode(), "d.csv"))
+    fast = columnar.read_csv_bytes(RETURNS, "d.csv") + columnar.read_csv_bytes(other, "d.csv")
+    assert evaluator.evaluate(CHARTER, fast, as_of=AS_OF) == \
+        evaluator.evaluate(CHARTER, slow, as_of=AS_OF)
+
+
+def test_a_path_given_to_evaluate_is_named_by_its_file_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(EXAMPLES / "brightwell-returns-2025-26.csv")
+    for engine in ("python", "polars"):
+        report = evaluator.evaluate(CHARTER, path, as_of=AS_OF, engine=engine)
+        assert {r.file for r in report.rejections} == {"brightwell-returns-2025-26.csv"}

@@ -67,3 +67,10 @@ def test_display_pluralises() -> None:
     assert units.display("person_week", Decimal(1)) == "person-week"
     assert units.display("person_week", Decimal(52)) == "person-weeks"
     assert units.display("FTE", Decimal(25)) == "FTE"
+
+
+def test_convert_is_exact_for_whole_factors_and_leaves_a_factor_of_one_alone() -> None:
+    long = Decimal("0.33333333333333333333333333333")  # more digits than a default context
+    assert units.convert(long, Fraction(1)) is long
+    assert units.convert(long, Fraction(1000)) == Decimal("333.33333333333333333333333333")
+    assert units.convert(Decimal("75"), Fraction(2, 75)) == Decimal(2)

@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from charterdsl.delivery import Columns, FileProblem
-    from charterdsl.evaluator import evaluate, load_data
+    from charterdsl.evaluator import check_engine, evaluate, load_data
     from charterdsl.loader import check_file
 
     as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
@@ -161,9 +161,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for path in args.data:
         existing_file(path)
     try:
-        data = load_data(args.data, columns, day_first=args.day_first, engine=args.engine)
+        check_engine(args.engine)
     except ValueError as error:  # the polars engine asked for and not installed
         raise UsageError(str(error)) from None
+    try:
+        data = load_data(args.data, columns, day_first=args.day_first, engine=args.engine)
     except FileProblem as problem:
         print(f"error[{problem.code}]: {problem}", file=sys.stderr)
         return FINDINGS

@@ -48,6 +48,7 @@ from charterdsl.delivery import (
     decode_text,
     header_positions,
     read_csv_text,
+    rejection_order,
     without_repeats,
 )
 from charterdsl.measure import Series
@@ -139,24 +140,26 @@ def read_csv_bytes(data: bytes, file: str = "<csv>", columns: Columns = Columns(
     rows, row numbers and rejections), with the plain lines kept as columns."""
     import polars as pl
 
+    original = data  # whatever cannot be read here is read, and refused, the careful way
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     header_end = data.find(b"\n")
     if (header_end < 0 or _SEPARATOR.encode() in data
-            or data.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        # A header alone, UTF-16, or the byte at which polars would cut lines: all read line
-        # by line.
-        return _careful(data, file, columns, day_first)
+            or original.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        # A header alone, UTF-16, or the byte at which polars would cut lines.
+        return _careful(original, file, columns, day_first)
     try:
         header = next(csv.reader([data[:header_end].decode("utf-8")]))
         positions = header_positions(header, columns, file)
+        if len({positions[field] for field in _FIELDS}) < len(_FIELDS):
+            raise FileProblem("CH811", "two fields read from one column")
         lines, table = _read_twice(data, positions, len(header))
-    except (UnicodeDecodeError, pl.exceptions.PolarsError):
-        return _careful(data, file, columns, day_first)  # which says what is wrong
+    except (UnicodeDecodeError, FileProblem, pl.exceptions.PolarsError):
+        return _careful(original, file, columns, day_first)
     if lines.height != table.height or lines.height != _line_count(data, header_end):
-        return _careful(data, file, columns, day_first)  # never seen: a safety net
+        return _careful(original, file, columns, day_first)  # never seen: a safety net
     cells = CellReader(day_first)
     frame, odd, unit_ids = _plain_lines(lines, table, positions, len(header), cells)
     part = _Part(file, lines, frame, unit_ids, positions, len(header), cells)
@@ -182,10 +185,13 @@ def _read_twice(data: bytes, positions: Mapping[str, int], width: int
         data, has_header=False, skip_rows=1, separator=_SEPARATOR, quote_char=None,
         new_columns=["line"], schema={"line": pl.String},
     ).with_row_index("row", offset=2)
+    # A line with more cells than the header loses the extra ones, one with fewer gets
+    # empty ones: neither is plain, and the careful way reads it from ``lines``.
     table = pl.read_csv(
-        data, has_header=False, skip_rows=1, quote_char=None, infer_schema=False,
-        new_columns=[f"cell_{i}" for i in range(width)], truncate_ragged_lines=True,
-        empty_string_is_null=False, columns=[positions[field] for field in _FIELDS],
+        data, has_header=False, skip_rows=1, quote_char=None,
+        schema={f"cell_{i}": pl.String for i in range(width)}, truncate_ragged_lines=True,
+        missing_columns="insert", extra_columns="ignore", empty_string_is_null=False,
+        columns=[positions[field] for field in _FIELDS],
     )
     return lines, table.rename({f"cell_{positions[f]}": f for f in _FIELDS})
 
@@ -306,15 +312,18 @@ def validate(charter: Charter, data: ColumnarData, as_of: dt.date) -> ColumnarVa
     import polars as pl
 
     keys, factors = _Keys(charter, as_of), _Factors(charter)
-    files = [part.file for part in data.parts]
     checked = [_checked(part, number, keys, factors) for number, part in enumerate(data.parts)]
     accepted, rejected = check_rows(charter, data.careful.rows, as_of)
+    # Files are numbered as the parts are, then the files of rows read the careful way alone.
+    files = [part.file for part in data.parts]
+    files += [name for name in dict.fromkeys(r.file for r in accepted) if name not in files]
+    file_number = {name: files.index(name) for name in set(files)}
     # The rows read the careful way join the plain ones, so that each series is swept for
     # repeats and overlaps whole; their quantity is a decimal's text, in the metric's unit.
-    one = factors.numbered(Fraction(1))
+    unconverted = factors.numbered(Fraction(1))
     careful = pl.DataFrame(
-        [(r.row, r.start.toordinal(), r.end.toordinal(), str(r.quantity), one,
-          _file_number(files, r.file), keys.number[r.contract, r.metric], index)
+        [(r.row, r.start.toordinal(), r.end.toordinal(), str(r.quantity), unconverted,
+          file_number[r.file], keys.number[r.contract, r.metric], index)
          for index, r in enumerate(accepted)
          if r.quantity is not None and (r.contract, r.metric) in keys.number],
         schema=_plain_schema(), orient="row",
@@ -332,18 +341,21 @@ def validate(charter: Charter, data: ColumnarData, as_of: dt.date) -> ColumnarVa
     # Only the runs of overlapping rows need the careful path's sweep: the sweep compares
     # each row with the furthest-reaching row before it, and a run starts clear of those.
     runs = plain.filter(pl.col("overlapping"))
-    swept = [accepted[i] for i in runs["careful"].drop_nulls().to_list()]
-    leftover = [r for r in accepted
-                if r.quantity is None or (r.contract, r.metric) not in keys.number]
-    again = [pl.concat([frame.filter(~pl.col("ok"))["row"],
-                        runs.filter(pl.col("careful").is_null()
-                                    & (pl.col("file") == number))["row"]]).sort()
-             for number, frame in enumerate(checked)]
-    more_rows, more_rejected = _read_again(data.parts, again)
-    more_accepted, more_failed = check_rows(charter, more_rows, as_of)
-    kept, repeats = without_repeats(leftover + swept + more_accepted, data.files)
-    rejections = [*data.careful.rejections, *rejected, *more_rejected, *more_failed, *repeats]
-    rejections.sort(key=lambda r: (r.file, r.row))
+    careful_in_runs = [accepted[i] for i in runs["careful"].drop_nulls().to_list()]
+    not_in_series = [r for r in accepted
+                     if r.quantity is None or (r.contract, r.metric) not in keys.number]
+    # Plain lines that failed a check, and those in runs, are read again the careful way.
+    reread_rows = [pl.concat([frame.filter(~pl.col("ok"))["row"],
+                              runs.filter(pl.col("careful").is_null()
+                                          & (pl.col("file") == number))["row"]]).sort()
+                   for number, frame in enumerate(checked)]
+    reread, reread_rejected = _read_again(data.parts, reread_rows)
+    reread_accepted, reread_failed = check_rows(charter, reread, as_of)
+    kept, repeats = without_repeats(not_in_series + careful_in_runs + reread_accepted,
+                                    data.files)
+    rejections = [*data.careful.rejections, *rejected, *reread_rejected, *reread_failed,
+                  *repeats]
+    rejections.sort(key=rejection_order)
     clean = plain.filter(~pl.col("overlapping"))
     index = SeriesIndex(clean, files, keys, factors.found, kept)
     return ColumnarValidated(index, tuple(rejections), data.rows_read, len(kept) + clean.height)
@@ -359,12 +371,6 @@ def _plain_schema() -> dict[str, pl.DataType]:
     return {"row": pl.UInt32(), "start": pl.Int32(), "end": pl.Int32(),
             "quantity": pl.String(), "factor": pl.Int32(), "file": pl.Int32(),
             "key": pl.Int64(), "careful": pl.Int64()}
-
-
-def _file_number(files: list[str], name: str) -> int:
-    if name not in files:
-        files.append(name)
-    return files.index(name)
 
 
 class _Keys:
@@ -428,11 +434,11 @@ def _checked(part: _Part, file: int, keys: _Keys, factors: _Factors) -> pl.DataF
     frame = frame.with_columns(numbered("contract", keys.contracts).alias("contract_number"),
                                numbered("metric", keys.metrics).alias("metric_number"))
     width = len(part.units)
-    pair = pl.col("metric_number") * width + pl.col("unit")
-    codes = {code: number for code in frame.select(pair.alias("pair"))["pair"].unique()
-             .drop_nulls().to_list()
-             if (number := factors.number(keys.metric_ids[code // width],
-                                          part.units[code % width])) is not None}
+    metric_unit = pl.col("metric_number") * width + pl.col("unit")  # one number a pair
+    factor_of = {code: number for code in frame.select(metric_unit.alias("code"))["code"]
+                 .unique().drop_nulls().to_list()
+                 if (number := factors.number(keys.metric_ids[code // width],
+                                              part.units[code % width])) is not None}
     contract = pl.col("contract_number")
     ok = (
         pl.col("key").is_not_null() & pl.col("factor").is_not_null()
@@ -441,7 +447,8 @@ def _checked(part: _Part, file: int, keys: _Keys, factors: _Factors) -> pl.DataF
     )
     return frame.with_columns(
         (contract * len(keys.metrics) + pl.col("metric_number")).alias("key"),
-        pair.replace_strict(codes, default=None, return_dtype=pl.Int32).alias("factor"),
+        metric_unit.replace_strict(factor_of, default=None, return_dtype=pl.Int32)
+        .alias("factor"),
         pl.lit(file, pl.Int32).alias("file"),
         pl.lit(None, pl.Int64).alias("careful"),
     ).with_columns(ok.fill_null(False).alias("ok"))
@@ -474,8 +481,8 @@ class SeriesIndex(Mapping[tuple[str, str], Series]):
     def __init__(self, clean: pl.DataFrame, files: list[str], keys: _Keys,
                  factors: list[Fraction], kept: list[DeliveryRow]) -> None:
         self._columns = clean.select("start", "end", "quantity", "factor", "file", "row")
-        # A factor of one is no conversion at all (most rows are in the metric's unit).
         self._files = files
+        # A factor of one is no conversion at all (most rows are in the metric's unit).
         self._factors = [None if factor == 1 else factor for factor in factors]
         self._kept: dict[tuple[str, str], list[DeliveryRow]] = {}
         for row in kept:

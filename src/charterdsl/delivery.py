@@ -348,10 +348,13 @@ def decode_text(data: bytes, file: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        # utf-8-sig counts from after the byte-order mark.
+        at = error.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        before = data[:at]  # lines end in \n, \r\n or a lone \r
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise FileProblem(
             "CH811",
-            f"{file} is not UTF-8 (byte 0x{data[error.start]:02X} on line {line}); save it as "
+            f"{file} is not UTF-8 (byte 0x{data[at]:02X} on line {line}); save it as "
             "CSV UTF-8",
         ) from None
 
@@ -556,8 +559,14 @@ def validate(charter: Charter, data: DeliveryData, as_of: dt.date) -> Validated:
     accepted, rejected = check_rows(charter, data.rows, as_of)
     kept, repeats = without_repeats(accepted)
     rejected = [*data.rejections, *rejected, *repeats]
-    rejected.sort(key=lambda r: (r.file, r.row))
+    rejected.sort(key=rejection_order)
     return Validated(tuple(kept), tuple(rejected), data.rows_read)
+
+
+def rejection_order(rejection: Rejection) -> tuple[str, int, str, str]:
+    """Rejections by file and row; two files of one name are told apart by code and reason,
+    so that the order never depends on how the rows were read."""
+    return rejection.file, rejection.row, rejection.code, rejection.reason
 
 
 def check_rows(charter: Charter, rows: Iterable[DeliveryRow], as_of: dt.date

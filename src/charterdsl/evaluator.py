@@ -75,10 +75,11 @@ def evaluate(
     data frame or an iterable of records. With ``strict``, the first rejected row raises
     :class:`DeliveryDataError`. ``engine`` chooses how a CSV path is read: see
     :func:`load_data`."""
-    loaded = data if isinstance(data, ColumnarData) else (
-        load_data([data], delivery.Columns(), engine=engine)
-        if isinstance(data, str | Path) else delivery.load(data)
-    )
+    check_engine(engine)
+    if isinstance(data, str | Path) and _columnar(Path(data), engine):
+        loaded: DeliveryData | ColumnarData = columnar.read_file(data)  # named by file name
+    else:
+        loaded = data if isinstance(data, ColumnarData) else delivery.load(data)
     validated = validate(charter, loaded, as_of)
     if strict and validated.rejections:
         raise DeliveryDataError([_diagnostic(validated.rejections[0])])
@@ -396,10 +397,7 @@ def load_data(paths: Sequence[str | Path], columns: delivery.Columns, *,
     (:mod:`charterdsl.columnar`, which needs the ``fast`` extra); ``"auto"`` (the default)
     a column at a time when polars is installed and the file is over
     :data:`~charterdsl.columnar.AUTO_THRESHOLD_BYTES`. Both give the same report."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if engine == "polars" and not columnar.available():
-        raise ValueError("the polars engine needs polars: pip install 'charterdsl[fast]'")
+    check_engine(engine)
     data: DeliveryData | ColumnarData = delivery.EMPTY
     for path in paths:
         # Named as given, but never by an absolute path of this machine: reports are shared.
@@ -409,6 +407,15 @@ def load_data(paths: Sequence[str | Path], columns: delivery.Columns, *,
         else:
             data = data + delivery.read_file(path, columns, name=name, day_first=day_first)
     return data
+
+
+def check_engine(engine: str) -> None:
+    """Raise ValueError for an engine that is not one of :data:`ENGINES`, or that is not
+    installed."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "polars" and not columnar.available():
+        raise ValueError("the polars engine needs polars: pip install 'charterdsl[fast]'")
 
 
 def _columnar(path: Path, engine: str) -> bool:

@@ -179,10 +179,16 @@ def factor(
 # Decimal places enough that a conversion which does not come out exact (a person-hour in
 # person-weeks of 37.5 hours, a mile in km) is off by far less than any figure shown.
 _CONTEXT = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
+# Multiplying by a whole number rounds nothing here: quantities are at most a few hundred digits.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def convert(magnitude: Decimal, by: Fraction) -> Decimal:
-    """``magnitude * by``, exact whenever the result has a finite decimal form."""
+    """``magnitude * by``: exact when ``by`` is whole, else to 40 significant digits. A factor
+    of one gives ``magnitude`` itself, so no path rounds a long quantity that another keeps."""
+    if by == 1:
+        return magnitude
+    product = _EXACT.multiply(magnitude, Decimal(by.numerator))
     if by.denominator == 1:
-        return magnitude * by.numerator
-    return _CONTEXT.divide(magnitude * by.numerator, Decimal(by.denominator))
+        return product
+    return _CONTEXT.divide(product, Decimal(by.denominator))

@@ -83,12 +83,11 @@ def value_line(contract: Contract, metric: Metric, series: Series, as_of: dt.dat
         quantity, used = convert(series, start, end)
         if used:
             per_year.append((number, quantity))
-            # A row that spans two contract years is cited once. Rows never overlap, so
-            # only the first row of a year can be the last of the year before.
-            rows += used[1:] if rows and rows[-1] == used[0] else used
+            rows += used
     if not per_year:
         return f"{metric.id}: no delivery to value"
-    return _line(contract, metric, per_year, tuple(rows), discount_percent, proxy_at,
+    unique = tuple(dict.fromkeys(rows))  # a row that spans two contract years is cited once
+    return _line(contract, metric, per_year, unique, discount_percent, proxy_at,
                  themes, outcomes, restatement)
 
 
