@@ -154,3 +154,4 @@ def test_a_financial_year_starting_on_no_day_is_an_error_not_a_crash(day: str) -
     result = charterdsl.check_text(f'charter "x"\n  financial year starts {day} April\n')
     assert [d.code for d in result.errors] == ["CH401"]
     assert f"{day} April is not a day of the year" in result.errors[0].message
+    assert result.errors[0].hint == "write a day of that month, like 1 April"

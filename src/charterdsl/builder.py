@@ -466,7 +466,7 @@ class Builder(Transformer[Token, Any]):
             dt.date(2024, month, int(day))  # a leap year, so 29 February is allowed
         except (ValueError, OverflowError):  # OverflowError: a day too big for a C long
             self.problem("CH401", f"{day_word[0]} {month_word[0]} is not a day of the year",
-                         self.where(day_word))
+                         self.where(day_word), "write a day of that month, like 1 April")
             return month, 1
         return month, int(day)
 

@@ -47,6 +47,7 @@ from charterdsl.delivery import (
     check_rows,
     decode_text,
     header_positions,
+    read_bytes,
     read_csv_text,
     rejection_order,
     without_repeats,
@@ -127,11 +128,7 @@ def read_file(path: str | Path, columns: Columns = Columns(), *, name: str | Non
     """A CSV file, as :func:`read_csv_bytes` reads it."""
     file = Path(path)
     label = name or file.name
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise FileProblem("CH811", f"{label} cannot be read ({error.strerror})") from None
-    return read_csv_bytes(data, label, columns, day_first=day_first)
+    return read_csv_bytes(read_bytes(file, label), label, columns, day_first=day_first)
 
 
 def read_csv_bytes(data: bytes, file: str = "<csv>", columns: Columns = Columns(), *,
@@ -153,13 +150,15 @@ def read_csv_bytes(data: bytes, file: str = "<csv>", columns: Columns = Columns(
     try:
         header = next(csv.reader([data[:header_end].decode("utf-8")]))
         positions = header_positions(header, columns, file)
-        if len({positions[field] for field in _FIELDS}) < len(_FIELDS):
-            raise FileProblem("CH811", "two fields read from one column")
-        lines, table = _read_twice(data, positions, len(header))
+        # Two fields read from one column cannot be cut apart by column number.
+        two_in_one = len({positions[field] for field in _FIELDS}) < len(_FIELDS)
+        lines, table = (None, None) if two_in_one else _read_twice(data, positions,
+                                                                    len(header))
     except (UnicodeDecodeError, FileProblem, pl.exceptions.PolarsError):
+        lines = table = None
+    if (lines is None or table is None or lines.height != table.height
+            or lines.height != _line_count(data, header_end)):  # the last: a safety net
         return _careful(original, file, columns, day_first)
-    if lines.height != table.height or lines.height != _line_count(data, header_end):
-        return _careful(original, file, columns, day_first)  # never seen: a safety net
     cells = CellReader(day_first)
     frame, odd, unit_ids = _plain_lines(lines, table, positions, len(header), cells)
     part = _Part(file, lines, frame, unit_ids, positions, len(header), cells)

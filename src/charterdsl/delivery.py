@@ -505,14 +505,18 @@ def read_file(
         from charterdsl.excel import read_xlsx
 
         return read_xlsx(file, label, columns, day_first=day_first)
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise FileProblem("CH811", f"{label} cannot be read ({error.strerror})") from None
-    text = decode_text(data, label)
+    text = decode_text(read_bytes(file, label), label)
     if suffix == ".json":
         return read_json_text(text, label, day_first=day_first)
     return read_csv_text(text, label, columns, day_first=day_first)
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    """A file's bytes, or a FileProblem saying why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise FileProblem("CH811", f"{label} cannot be read ({error.strerror})") from None
 
 
 def from_frame(frame: Any, file: str = "<data frame>", *, day_first: bool = False
@@ -606,9 +610,9 @@ class _RowChecker:
         if known is not None and row.quantity is not None:
             first, last, unit, factor = known
             if first <= row.start and row.end <= last:
-                quantity = row.quantity if factor == 1 else units.convert(row.quantity, factor)
                 return DeliveryRow(row.file, row.row, row.contract, row.metric, row.start,
-                                   row.end, quantity, unit, row.evidence)
+                                   row.end, units.convert(row.quantity, factor), unit,
+                                   row.evidence)
         return self._check(row)
 
     def _check(self, row: DeliveryRow) -> DeliveryRow:

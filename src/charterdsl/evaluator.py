@@ -101,8 +101,7 @@ def _diagnostic(rejection: Rejection) -> Diagnostic:
 
 class _Evaluation:
     def __init__(self, charter: Charter, validated: Validated | ColumnarValidated,
-                 as_of: dt.date,
-                 progress: Progress | None) -> None:
+                 as_of: dt.date, progress: Progress | None) -> None:
         self.charter, self.validated, self.as_of = charter, validated, as_of
         self.progress = progress or (lambda message: None)
         conventions = charter.header.conventions
@@ -124,8 +123,9 @@ class _Evaluation:
         self.metric_files = _metric_files(charter)
         self.outcome_of = _outcomes_by_metric(charter)
         self._windows: dict[tuple[str, object], list[tuple[Span, int]]] = {}
-        # Each ended window's verdict as of the as-of date, with the rows known then.
-        self._judged: dict[tuple[int, Span], tuple[Verdict, tuple[range, ...]]] = {}
+        # Each ended window's verdict as of the as-of date, with the rows known then, by
+        # contract, target (charter-wide targets serve many contracts) and window.
+        self._judged: dict[tuple[str, int, Span], tuple[Verdict, tuple[range, ...]]] = {}
         # Proxies that come from a 'use proxies' table are cited at the table's row.
         self.proxy_files = {id(entry.proxy): table.name for table in charter.proxy_tables
                             for entry in table.entries}
@@ -181,7 +181,6 @@ class _Evaluation:
         return tuple(notes)
 
     def contract(self, contract: Contract) -> ContractReport:
-        self._judged = {}  # keyed by the id of a Setting, which lives as long as this call
         verdicts: list[Verdict] = []
         settings = [self.setting(contract, t) for t in self.charter.targets_for(contract)]
         for setting in settings:
@@ -290,7 +289,8 @@ class _Evaluation:
         for window, days in self.windows(setting):
             verdict = judge(setting, window, self.as_of, full_days=days)
             if window.end <= self.as_of:
-                self._judged[id(setting), window] = verdict, _known(setting, window, self.as_of)
+                self._judged[_judged_key(setting, window)] = (
+                    verdict, _known(setting, window, self.as_of))
             found.append(verdict)
         start = setting.contract.start
         assert start is not None
@@ -318,7 +318,7 @@ class _Evaluation:
             window, days = ended[-1]
             # A window that had ended reads the same at a review as on the as-of date when
             # the same rows were known by then: most returns come in on time.
-            judged = self._judged.get((id(setting), window))
+            judged = self._judged.get(_judged_key(setting, window))
             if judged is not None and judged[1] == _known(setting, window, date):
                 return judged[0]
             verdict = judge(setting, window, date, full_days=days)
@@ -354,6 +354,11 @@ class _Evaluation:
             if isinstance(line, ValueLine):
                 lines.append(line)
         return lines
+
+
+def _judged_key(setting: Setting, window: Span) -> tuple[str, int, Span]:
+    # Targets are the charter's own objects, alive for the whole evaluation.
+    return setting.contract.id, id(setting.target), window
 
 
 def _known(setting: Setting, window: Span, date: dt.date) -> tuple[range, ...]:
